@@ -1,0 +1,473 @@
+"""Book processor figures: upstream requests per book (cold and warm cache), wall time of a
+batch of 10 at 200 ms upstream latency, per-book overhead without upstream waits, peak memory.
+
+    /work/venv313/bin/python -m benchmarks.book_processor_bench
+
+The books are the 105 rows of the CC0 Goodreads export in /work/shared/data/goodreads/; the
+APIs are emulated on loopback by a small synthetic server (benchmarks may not import tests, so
+the tests' fixture server is not used) that answers in the documented shapes and gives every
+book a deterministic profile: most known to the Open Library search with subjects, some
+without subjects, some only as edition records, some only known to Google, some unknown.
+AWS is moto in-process. Batches go through `process_batch`, the handler's code path.
+Targets: cold at most 1.0 request per ISBN book, warm 0; a batch of 10 at 200 ms latency in
+about one or two round trips of wall time.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import statistics
+import threading
+import time
+import tracemalloc
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from moto import mock_aws
+
+from contracts.codec import encode
+from contracts.messages import BookTask, JobRecord, JobStatus
+from contracts.storage import job_record_to_item, upload_key
+from local_runtime.lambda_events import LambdaContext, sqs_event
+from local_runtime.resources import ServiceEnvironment, create_resources
+from services.book_processor.enrichment import merge
+from services.book_processor.identity import normalize_isbn
+from services.book_processor.processing import BatchReport, Dependencies, process_batch
+from services.book_processor.records import SourceRecord
+from services.book_processor.settings import Settings
+
+EXPORT = Path("/work/shared/data/goodreads/goodreads_library_export_cc0_2024.csv")
+LATENCY = 0.2
+NOW = dt.datetime.now(dt.UTC)
+
+SUBJECT_POOLS = [
+    ["Fiction", "Fantasy fiction", "Magic -- Fiction", "Dragons -- Fiction", "Large type books"],
+    ["Science fiction", "Life on other planets -- Fiction", "Fiction, science fiction, general"],
+    ["United States -- Politics and government", "Political science", "Democracy", "History"],
+    ["Social policy", "Poor -- United States", "Public welfare", "Economic assistance, Domestic"],
+    ["Law -- United States", "Constitutional law", "Courts -- History", "Accessible book"],
+    ["Biography", "Lawyers -- United States -- Biography", "Protected DAISY"],
+    ["Economics", "Capitalism", "Free enterprise", "nyt:business=2019-01-01"],
+    ["Philosophy", "Ethics", "Conduct of life", "In library"],
+    ["Murder -- Fiction", "Detective and mystery stories", "Police -- Fiction"],
+    ["History", "Civilization -- History", "World history", "20th century"],
+]
+GOOGLE_CATEGORIES = [
+    "Political Science / Public Policy / Social Policy",
+    "Law / Legal History",
+    "Social Science / Sociology / General",
+    "Fiction / Literary",
+    "Biography & Autobiography / Lawyers & Judges",
+    "Business & Economics / Economics / General",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Book:
+    row: int
+    title: str
+    author: str
+    isbn13: str | None
+    isbn10: str | None
+
+    @property
+    def profile(self) -> str:
+        """Deterministic: 70% search with subjects, 8% search without subjects, 7% edition
+        only, 8% Google only, 7% unknown (books without ISBN: search 70%, Google 20%)."""
+        digest = int(hashlib.sha256(f"{self.title}|{self.author}".encode()).hexdigest(), 16) % 100
+        if not self.isbn13:
+            return "search" if digest < 70 else "google" if digest < 90 else "unknown"
+        for limit, profile in ((70, "search"), (78, "bare"), (85, "edition"), (93, "google")):
+            if digest < limit:
+                return profile
+        return "unknown"
+
+    @property
+    def number(self) -> int:
+        return 1000 + self.row
+
+
+def read_export() -> list[Book]:
+    def clean(value: str) -> str | None:
+        text = value.strip().removeprefix('="').removesuffix('"').strip()
+        return text or None
+
+    with EXPORT.open(newline="", encoding="utf-8") as handle:
+        return [
+            Book(
+                row=i,
+                title=row["Title"],
+                author=row["Author"],
+                isbn13=normalize_isbn(clean(row["ISBN13"])),
+                isbn10=clean(row["ISBN"]),
+            )
+            for i, row in enumerate(csv.DictReader(handle), start=1)
+        ]
+
+
+class SyntheticApis:
+    """Open Library and Google Books on two loopback ports, answering from `books`."""
+
+    def __init__(self, books: list[Book]) -> None:
+        self.books = books
+        self.latency = 0.0
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._servers = [
+            ThreadingHTTPServer(("127.0.0.1", 0), self._handler(api)) for api in ("ol", "gb")
+        ]
+        for server in self._servers:
+            server.daemon_threads = True
+            threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            ).start()
+
+    def urls(self) -> tuple[str, str]:
+        return tuple(f"http://127.0.0.1:{s.server_address[1]}" for s in self._servers)  # type: ignore[return-value]
+
+    def close(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+
+    def count(self) -> int:
+        with self._lock:
+            return self.requests
+
+    # responses
+
+    def _doc(self, book: Book) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "key": f"/works/OL{book.number}W",
+            "title": re.sub(r"\s*\(.*#\d+\)$", "", book.title),
+            "author_name": [book.author],
+            "isbn": [i for i in (book.isbn13, book.isbn10) if i],
+            "first_publish_year": 1950 + book.row % 70,
+            "number_of_pages_median": 150 + book.row * 7 % 500,
+            "cover_i": 5_000_000 + book.row,
+        }
+        if book.profile != "bare":
+            doc["subject"] = SUBJECT_POOLS[book.row % len(SUBJECT_POOLS)]
+        return doc
+
+    def openlibrary(
+        self, path: str, query: dict[str, list[str]]
+    ) -> tuple[int, dict[str, str], Any]:
+        if path == "/search.json":
+            q = query.get("q", [""])[0]
+            searchable = [b for b in self.books if b.profile in ("search", "bare")]
+            if match := re.search(r"isbn:\(?([^)]*)\)?", q):
+                wanted = {normalize_isbn(i) for i in match.group(1).split(" OR ")}
+                hits = [b for b in searchable if b.isbn13 in wanted]
+            else:
+                title = query.get("title", [""])[0].casefold()
+                hits = [b for b in searchable if b.title.casefold().startswith(title) and title]
+            return 200, {}, {"numFound": len(hits), "docs": [self._doc(b) for b in hits]}
+        if match := re.fullmatch(r"/isbn/(\d{13})\.json", path):
+            for book in self.books:
+                if book.isbn13 == match.group(1) and book.profile == "edition":
+                    return 302, {"Location": f"/books/OL{book.number}M.json"}, None
+        if match := re.fullmatch(r"/books/OL(\d+)M\.json", path):
+            book = self.books[int(match.group(1)) - 1001]
+            return (
+                200,
+                {},
+                {
+                    "key": f"/books/OL{book.number}M",
+                    "title": book.title,
+                    "number_of_pages": 300,
+                    "publish_date": "March 3, 1998",
+                    "works": [{"key": f"/works/OL{book.number}W"}],
+                },
+            )
+        if match := re.fullmatch(r"/works/OL(\d+)W\.json", path):
+            book = self.books[int(match.group(1)) - 1001]
+            return (
+                200,
+                {},
+                {"key": f"/works/OL{book.number}W", "subjects": SUBJECT_POOLS[book.row % 10]},
+            )
+        return 404, {}, {"error": "notfound"}
+
+    def google(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], Any]:
+        q = query.get("q", [""])[0]
+        known = [b for b in self.books if b.profile in ("bare", "google", "search", "edition")]
+        if match := re.search(r"isbn:(\d{13})", q):
+            hits = [b for b in known if b.isbn13 == match.group(1)]
+        else:
+            phrase = re.search(r'intitle:"([^"]*)"', q)
+            title = phrase.group(1).casefold() if phrase else ""
+            hits = [
+                b for b in known if not b.isbn13 and title and b.title.casefold().startswith(title)
+            ]
+        items = [
+            {
+                "id": f"vol{b.number}",
+                "volumeInfo": {
+                    "title": b.title,
+                    "authors": [b.author],
+                    "publishedDate": "2001-05-01",
+                    "pageCount": 222,
+                    "categories": [GOOGLE_CATEGORIES[b.row % len(GOOGLE_CATEGORIES)]],
+                    "imageLinks": {
+                        "thumbnail": f"http://books.google.com/books/content?id=vol{b.number}"
+                    },
+                    "industryIdentifiers": [{"type": "ISBN_13", "identifier": b.isbn13 or ""}],
+                },
+            }
+            for b in hits
+        ]
+        body: dict[str, Any] = {"kind": "books#volumes", "totalItems": len(items)}
+        if items:
+            body["items"] = items
+        return 200, {}, body
+
+    def _handler(self, api: str) -> type[BaseHTTPRequestHandler]:
+        apis = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                with apis._lock:
+                    apis.requests += 1
+                if apis.latency:
+                    time.sleep(apis.latency)
+                parts = urlsplit(self.path)
+                query = parse_qs(parts.query)
+                answer = apis.openlibrary if api == "ol" else apis.google
+                status, headers, body = answer(parts.path, query)
+                payload = b"" if body is None else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
+
+
+@dataclasses.dataclass
+class Bench:
+    session: boto3.Session
+    env: ServiceEnvironment
+    apis: SyntheticApis
+
+    def deps(self, **overrides: str) -> Dependencies:
+        ol, gb = self.apis.urls()
+        environment = {
+            **self.env.as_env(),
+            "OPENLIBRARY_BASE_URL": ol,
+            "GOOGLE_BOOKS_BASE_URL": gb,
+            "CONTACT": "bench@example.org",
+            **overrides,
+        }
+        return Dependencies.build(Settings.from_env(environment), self.session)
+
+    def new_job(self, total: int) -> str:
+        job_id = str(uuid.uuid4())
+        record = JobRecord(
+            job_id=job_id,
+            status=JobStatus.QUEUED,
+            source_key=upload_key(job_id),
+            created_at=NOW,
+            updated_at=NOW,
+            total=total,
+        )
+        self.session.resource("dynamodb").Table(self.env.jobs_table).put_item(
+            Item=job_record_to_item(record)
+        )
+        return job_id
+
+    def clear_cache(self) -> None:
+        table = self.session.resource("dynamodb").Table(self.env.cache_table)
+        for item in table.scan(ProjectionExpression="pk")["Items"]:
+            table.delete_item(Key={"pk": item["pk"]})
+
+
+def batches(job_id: str, books: list[Book], size: int = 10) -> Iterator[dict[str, Any]]:
+    for start in range(0, len(books), size):
+        messages = [
+            {
+                "MessageId": str(uuid.uuid4()),
+                "ReceiptHandle": "r",
+                "Body": encode(
+                    BookTask(
+                        job_id=job_id,
+                        book_id=f"row{book.row}",
+                        title=book.title,
+                        author=book.author,
+                        isbn13=book.isbn13,
+                        isbn10=book.isbn10,
+                        queued_at=NOW,
+                    )
+                ).decode(),
+                "Attributes": {"ApproximateReceiveCount": "1"},
+            }
+            for book in books[start : start + size]
+        ]
+        yield sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:goodreads-stats-tasks")
+
+
+def run(
+    bench: Bench, deps: Dependencies, books: list[Book]
+) -> tuple[int, float, list[BatchReport]]:
+    """Processes `books` as a new job in batches of 10: (upstream requests, seconds, reports)."""
+    job_id = bench.new_job(len(books))
+    before, started = bench.apis.count(), time.perf_counter()
+    reports = []
+    for event in batches(job_id, books):
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        context = LambdaContext(function_name="bench", timeout_seconds=60)
+        response, report = process_batch(event, context, deps, processor)
+        assert not response["batchItemFailures"], response
+        reports.append(report)
+    return bench.apis.count() - before, time.perf_counter() - started, reports
+
+
+def request_economy(bench: Bench, books: list[Book]) -> dict[str, float]:
+    """Returns the seconds per book of the cold (loopback, 0 ms latency) and warm passes."""
+    deps = bench.deps(UPSTREAM_MAX_RPS="0")
+    with_isbn = [b for b in books if b.isbn13]
+    without = [b for b in books if not b.isbn13]
+    cold_isbn, isbn_seconds, reports = run(bench, deps, with_isbn)
+    cold_title, title_seconds, more = run(bench, deps, without)
+    warm, warm_seconds, _ = run(bench, deps, books)
+    enriched = sum(r.recorded["enriched"] for r in reports + more)
+    profiles = Counter(b.profile for b in books)
+    print("Upstream requests per book (105 books of the CC0 export, batches of 10)")
+    print(f"  synthetic upstream profiles: {dict(sorted(profiles.items()))}")
+    print(
+        f"  cold cache, books with an ISBN ({len(with_isbn)}):   {cold_isbn / len(with_isbn):.2f}  (target <= 1.0)"
+    )
+    print(
+        f"  cold cache, books without an ISBN ({len(without)}):   {cold_title / len(without):.2f}"
+    )
+    print(f"  cold cache, all books:                  {(cold_isbn + cold_title) / len(books):.2f}")
+    print(f"  warm cache (a second job), all books:   {warm / len(books):.2f}  (target 0)")
+    print(f"  enriched on the cold run: {enriched} of {len(books)}")
+    return {
+        "cold": (isbn_seconds + title_seconds) / len(books),
+        "warm": warm_seconds / len(books),
+    }
+
+
+def batch_wall_time(bench: Bench, books: list[Book]) -> None:
+    """Enrichment wall time per cold batch, in upstream round trips, grouped by what the batch
+    needs: every book in the search index (1 search, then Google for books without genres), a
+    search miss (/isbn/ 404 beside Google), an edition-only book (/isbn/ 302 -> edition -> work)."""
+    with_isbn = [b for b in books if b.isbn13]
+    chunks = [with_isbn[i : i + 10] for i in range(0, len(with_isbn) // 10 * 10, 10)]
+    # The export's order mixes profiles; add the batches a library of well-catalogued books makes.
+    indexed = [b for b in with_isbn if b.profile in ("search", "bare")]
+    chunks += [indexed[i : i + 10] for i in range(0, 30, 10)]
+
+    def kind(chunk: list[Book]) -> str:
+        profiles = {b.profile for b in chunk}
+        if "edition" in profiles:
+            return "with an edition-only book"
+        return "with a search miss" if profiles - {"search", "bare"} else "all in the search index"
+
+    bench.apis.latency = LATENCY
+    print(
+        f"\nEnrichment wall time of a cold batch of 10 ISBN books at {LATENCY * 1000:.0f} ms latency,"
+        f" in round trips (wall / {LATENCY} s), {len(chunks)} batches"
+    )
+    for label, rps in (
+        ("no rate cap (UPSTREAM_MAX_RPS=0)", "0"),
+        ("default cap (UPSTREAM_MAX_RPS=1.5)", "1.5"),
+    ):
+        deps = bench.deps(UPSTREAM_MAX_RPS=rps)
+        reports = []
+        for chunk in chunks:  # each batch on a cold cache (the added batches repeat books)
+            bench.clear_cache()
+            reports += run(bench, deps, chunk)[2]
+        print(f"  {label}:")
+        for group in ("all in the search index", "with a search miss", "with an edition-only book"):
+            chosen = [r for c, r in zip(chunks, reports, strict=True) if kind(c) == group]
+            if not chosen:
+                continue
+            trips = [r.enrichment.seconds / LATENCY for r in chosen]
+            requests = statistics.mean(sum(r.enrichment.requests.values()) for r in chosen)
+            print(
+                f"    {group:<27} {len(chosen)} batches: {statistics.median(trips):4.1f} round trips"
+                f" median, {max(trips):4.1f} worst; {requests:.1f} requests per batch"
+                f" (one at a time: {requests:.1f} round trips)"
+            )
+    bench.apis.latency = 0.0
+
+
+def overhead(per_book: dict[str, float]) -> None:
+    records = [
+        SourceRecord(source="openlibrary", pages=300, subjects=tuple(pool), cover_url="https://x")
+        for pool in SUBJECT_POOLS
+    ] + [SourceRecord(source="google_books", subjects=(c,)) for c in GOOGLE_CATEGORIES]
+    rounds = 200
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for record in records:
+            merge([record])
+    classify_us = (time.perf_counter() - started) / (rounds * len(records)) * 1e6
+    print("\nPer-book processing overhead, upstream waits excluded")
+    print(f"  genres and merge (CPU only):                    {classify_us:5.0f} us/book")
+    print(
+        f"  warm cache, whole record path on moto:          {per_book['warm'] * 1000:5.1f} ms/book"
+    )
+    print(
+        f"  cold cache, loopback upstream at 0 ms latency:  {per_book['cold'] * 1000:5.1f} ms/book"
+    )
+    print("  (moto in-process stands in for DynamoDB and SQS and dominates the record path)")
+
+
+def memory(bench: Bench, books: list[Book]) -> None:
+    deps = bench.deps(UPSTREAM_MAX_RPS="0")
+    bench.clear_cache()
+    tracemalloc.start()
+    run(bench, deps, [b for b in books if b.isbn13][:10])
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"\nPeak traced memory of one cold batch of 10: {peak / 1e6:.1f} MB")
+
+
+def main() -> None:
+    fake = {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    os.environ.update(fake)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    books = read_export()
+    apis = SyntheticApis(books)
+    try:
+        with mock_aws():
+            session = boto3.Session(region_name="us-east-1")
+            bench = Bench(session, create_resources(session), apis)
+            per_book = request_economy(bench, books)
+            batch_wall_time(bench, books)
+            overhead(per_book)
+            memory(bench, books)
+    finally:
+        apis.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""Storage names that IAM policies, indexes and notifications depend on.
+
+They mirror contracts/storage.py, which infra may not import (it deploys the services, it does
+not share their code). A key prefix that drifts from the services' shows up as AccessDenied.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# S3 key prefixes of the one data bucket.
+UPLOAD_PREFIX: Final = "uploads/"
+MANIFEST_PREFIX: Final = "jobs/"
+DASHBOARD_PREFIX: Final = "dashboards/"
+
+# DynamoDB attribute names.
+PARTITION_KEY: Final = "pk"
+SORT_KEY: Final = "sk"
+TTL_ATTRIBUTE: Final = "expires_at"
+OPEN_JOBS_INDEX: Final = "open-jobs"
+OPEN_JOBS_PARTITION_KEY: Final = "open_shard"
+OPEN_JOBS_SORT_KEY: Final = "deadline"
+
+# Queue behaviour shared with local_runtime/resources.py.
+PROCESSOR_TIMEOUT_SECONDS: Final = 60
+VISIBILITY_TO_TIMEOUT_RATIO: Final = 6  # AWS's guidance for queues consumed by Lambda
+MAX_RECEIVE_COUNT: Final = 5  # every receive counts, throttled ones included: keep it >= 5
+SOURCE_RETENTION_DAYS: Final = 4
+DLQ_RETENTION_DAYS: Final = 14  # longer than the source, so a redriven message cannot expire

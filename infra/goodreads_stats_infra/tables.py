@@ -1,0 +1,95 @@
+"""The DynamoDB tables: jobs (job items and per-book results) and the enrichment cache."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from cdk_nag import NagPackSuppression, NagSuppressions
+from constructs import Construct
+
+from infra.goodreads_stats_infra.layout import (
+    OPEN_JOBS_INDEX,
+    OPEN_JOBS_PARTITION_KEY,
+    OPEN_JOBS_SORT_KEY,
+    PARTITION_KEY,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+)
+
+_STRING = dynamodb.AttributeType.STRING
+
+
+@dataclasses.dataclass(frozen=True)
+class TablesProps:
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+
+
+class Tables(Construct):  # type: ignore[misc]  # Any to mypy without the CDK installed
+    """On-demand tables with TTL; the jobs table has point-in-time recovery and the sparse
+    `open-jobs` index that lets the aggregator's sweep find open jobs without a scan."""
+
+    def __init__(self, scope: Construct, id: str, props: TablesProps) -> None:
+        super().__init__(scope, id)
+        self.jobs = dynamodb.Table(
+            self,
+            "Jobs",
+            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=_STRING),
+            sort_key=dynamodb.Attribute(name=SORT_KEY, type=_STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            time_to_live_attribute=TTL_ATTRIBUTE,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=props.removal_policy,
+        )
+        self.jobs.add_global_secondary_index(
+            index_name=OPEN_JOBS_INDEX,
+            partition_key=dynamodb.Attribute(name=OPEN_JOBS_PARTITION_KEY, type=_STRING),
+            sort_key=dynamodb.Attribute(name=OPEN_JOBS_SORT_KEY, type=_STRING),
+            projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+        )
+        self.cache = dynamodb.Table(
+            self,
+            "Cache",
+            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=_STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            time_to_live_attribute=TTL_ATTRIBUTE,
+            removal_policy=props.removal_policy,
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.cache,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-DDB3",
+                    reason="The cache holds public book metadata with a TTL; after a loss it "
+                    "refills from the upstream APIs, so point-in-time recovery buys nothing.",
+                )
+            ],
+        )
+
+    @property
+    def open_jobs_index_arn(self) -> str:
+        return f"{self.jobs.table_arn}/index/{OPEN_JOBS_INDEX}"
+
+    def grant_jobs(self, grantee: iam.IGrantable, actions: Sequence[str]) -> None:
+        """Item-level actions on the jobs table itself (not its index)."""
+        _allow(grantee, actions, [self.jobs.table_arn])
+
+    def grant_query_jobs_and_open_jobs_index(self, grantee: iam.IGrantable) -> None:
+        _allow(grantee, ["dynamodb:Query"], [self.jobs.table_arn, self.open_jobs_index_arn])
+
+    def grant_cache(self, grantee: iam.IGrantable, actions: Sequence[str]) -> None:
+        _allow(grantee, actions, [self.cache.table_arn])
+
+
+def _allow(grantee: iam.IGrantable, actions: Sequence[str], resources: Sequence[str]) -> None:
+    for action in actions:
+        if not action.startswith("dynamodb:") or "*" in action:
+            raise ValueError(f"not a single DynamoDB action: {action!r}")
+    grantee.grant_principal.add_to_principal_policy(
+        iam.PolicyStatement(actions=list(actions), resources=list(resources))
+    )

@@ -1,0 +1,1 @@
+"""The aggregator: fans a job's per-book results in and writes its dashboard once."""

@@ -1,0 +1,324 @@
+"""One SQS batch of book tasks: decoded, enriched together, then recorded record by record.
+
+The whole batch is looked at first, because that is what makes it cheap: one cache read, one
+Open Library search for every ISBN, concurrent requests. The per-record handler that the
+BatchProcessor calls then decides each book's result and records it; any exception there fails
+that record alone, and SQS delivers it again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import random
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import boto3
+import msgspec
+from aws_lambda_powertools.utilities.batch import BatchProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from contracts.books import BOOK_ID_PATTERN
+from contracts.codec import task_decoder
+from contracts.messages import BookResult, BookTask, EnrichmentStatus
+from contracts.storage import InvalidJobId, book_sk, job_pk, parse_job_id
+from services.book_processor import __version__
+from services.book_processor.cache import EnrichmentCache
+from services.book_processor.enrichment import (
+    BookIdentity,
+    EnrichmentReport,
+    LookupOutcome,
+    Sources,
+    enrich,
+    merge,
+)
+from services.book_processor.google_books import GoogleBooksClient
+from services.book_processor.openlibrary import OpenLibraryClient
+from services.book_processor.progress import (
+    JobNotFound,
+    Recorded,
+    is_fully_accounted,
+    read_job,
+    record_result,
+    send_completion_signal,
+)
+from services.book_processor.settings import GOOGLE_BOOKS, OPENLIBRARY, Settings
+from services.book_processor.upstream import (
+    Deadline,
+    InvocationState,
+    RateLimiter,
+    RetryPolicy,
+    Timeouts,
+    UpstreamClient,
+    new_session,
+    user_agent,
+)
+
+logger = logging.getLogger(__name__)
+
+ENRICHMENT_DISABLED = "enrichment disabled"
+
+
+class PoisonMessage(ValueError):
+    """A body that is not a usable book task: no delivery will ever succeed (ends in the DLQ)."""
+
+
+class EnrichmentIncomplete(Exception):
+    """The sources could not answer in this delivery; SQS delivers the message again."""
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True)
+class Dependencies:
+    """What the processor talks to, built once per cold start."""
+
+    settings: Settings
+    dynamodb: Any
+    sqs: Any
+    cache: EnrichmentCache
+    sources: Sources
+    clock: Callable[[], dt.datetime] = utc_now
+
+    @classmethod
+    def build(cls, settings: Settings, session: Any = None) -> Dependencies:
+        session = session or boto3.session.Session()
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10
+        )
+        dynamodb = session.client("dynamodb", config=config)
+        return cls(
+            settings=settings,
+            dynamodb=dynamodb,
+            sqs=session.client("sqs", config=config),
+            cache=EnrichmentCache(dynamodb, settings.cache_table),
+            sources=build_sources(settings),
+        )
+
+
+def build_sources(settings: Settings) -> Sources:
+    """HTTP clients of the enabled sources: one session and one rate limiter per host."""
+    agent = user_agent(__version__, settings.contact)
+    policy = RetryPolicy(
+        max_attempts=settings.max_attempts,
+        backoff_base_seconds=settings.backoff_base_seconds,
+        backoff_cap_seconds=settings.backoff_cap_seconds,
+    )
+    timeouts = Timeouts(settings.connect_timeout_seconds, settings.read_timeout_seconds)
+
+    def client(
+        source: str, base_url: str, params: Mapping[str, str] | None = None
+    ) -> UpstreamClient:
+        return UpstreamClient(
+            source,
+            base_url,
+            new_session(agent),
+            limiter=RateLimiter(settings.upstream_max_rps),
+            policy=policy,
+            timeouts=timeouts,
+            default_params=params,
+            rng=random.Random(),
+        )
+
+    sources = Sources()
+    if OPENLIBRARY in settings.enrichment_sources:
+        sources.openlibrary = OpenLibraryClient(client(OPENLIBRARY, settings.openlibrary_base_url))
+    if GOOGLE_BOOKS in settings.enrichment_sources:
+        key = settings.google_books_api_key
+        sources.google_books = GoogleBooksClient(
+            client(GOOGLE_BOOKS, settings.google_books_base_url, {"key": key} if key else None)
+        )
+    return sources
+
+
+def decode_task(body: str) -> BookTask:
+    """A book task whose ids are safe to use in storage keys, or PoisonMessage."""
+    try:
+        task = task_decoder.decode(body)
+        parse_job_id(task.job_id)
+    except (msgspec.DecodeError, InvalidJobId) as exc:
+        raise PoisonMessage(f"not a usable book.task.v1: {exc}") from exc
+    if not BOOK_ID_PATTERN.match(task.book_id):
+        raise PoisonMessage(f"not a usable book id: {task.book_id!r:.80}")
+    return task
+
+
+def receive_count(record: SQSRecord) -> int:
+    try:
+        return max(1, int(record.attributes.approximate_receive_count))
+    except (KeyError, TypeError, ValueError):
+        return 1
+
+
+@dataclasses.dataclass
+class BatchReport:
+    """What a batch did, for metrics and logs."""
+
+    recorded: Counter[str] = dataclasses.field(default_factory=Counter)  # by status
+    duplicates: int = 0
+    poison: int = 0
+    left_for_retry: int = 0
+    signals_sent: int = 0
+    enrichment: EnrichmentReport = dataclasses.field(default_factory=EnrichmentReport)
+
+
+class BatchWork:
+    """The decoded and enriched batch, and the per-record handler the BatchProcessor calls."""
+
+    def __init__(self, records: list[dict[str, Any]], deps: Dependencies, context: Any) -> None:
+        self.deps = deps
+        self.report = BatchReport()
+        self.jobs_touched: set[str] = set()
+        self._tasks: dict[str, BookTask | PoisonMessage] = {}
+        for raw in records:
+            record = SQSRecord(raw)
+            try:
+                self._tasks[record.message_id] = decode_task(record.body)
+            except PoisonMessage as exc:
+                self._tasks[record.message_id] = exc
+        tasks = [t for t in self._tasks.values() if isinstance(t, BookTask)]
+        self._already_recorded = self._recorded_books(tasks)
+        self._outcomes: dict[str, LookupOutcome] = {}
+        to_enrich = [t for t in tasks if (t.job_id, t.book_id) not in self._already_recorded]
+        if deps.settings.enrichment_enabled and to_enrich:
+            remaining = context.get_remaining_time_in_millis() if context is not None else 60_000
+            state = InvocationState(Deadline.from_remaining_millis(remaining))
+            try:
+                self._outcomes, self.report.enrichment = enrich(
+                    (BookIdentity.of(t) for t in to_enrich),
+                    sources=deps.sources,
+                    cache=deps.cache,
+                    state=state,
+                    now=deps.clock(),
+                )
+            except Exception:  # each record then fails alone (or ends failed on its last try)
+                logger.exception("enrichment of the batch failed unexpectedly")
+
+    def handle_record(self, record: SQSRecord) -> str:
+        task = self._tasks.get(record.message_id)
+        if task is None:
+            task = decode_task(record.body)
+        if isinstance(task, PoisonMessage):
+            self.report.poison += 1
+            logger.warning("unusable message %s: %s", record.message_id, task)
+            raise PoisonMessage(str(task))
+        if (task.job_id, task.book_id) in self._already_recorded:
+            self.report.duplicates += 1
+            self.jobs_touched.add(task.job_id)
+            return "already recorded"
+        result = self._result_for(task, receive_count(record))
+        try:
+            recorded = record_result(
+                self.deps.dynamodb, self.deps.settings.jobs_table, result, self.deps.clock()
+            )
+        except JobNotFound:
+            logger.error("no job item for %s: book %s left for the DLQ", task.job_id, task.book_id)
+            raise
+        self.jobs_touched.add(task.job_id)
+        if recorded is Recorded.ALREADY:
+            self.report.duplicates += 1
+            return "already recorded"
+        self.report.recorded[result.status.value] += 1
+        return result.status.value
+
+    def _result_for(self, task: BookTask, attempt: int) -> BookResult:
+        settings = self.deps.settings
+        common: dict[str, Any] = {
+            "job_id": task.job_id,
+            "book_id": task.book_id,
+            "attempt": attempt,
+            "processed_at": self.deps.clock(),
+        }
+        if not settings.enrichment_enabled:
+            return BookResult(status=EnrichmentStatus.SKIPPED, reason=ENRICHMENT_DISABLED, **common)
+        outcome = self._outcomes.get(BookIdentity.of(task).key)
+        if outcome is None:  # the batch's enrichment crashed (logged): retry, or fail at last
+            outcome = LookupOutcome(unavailable=(("enrichment", "internal error"),))
+        if outcome.status == "found":
+            fields = merge(outcome.records)
+            return BookResult(
+                status=EnrichmentStatus.ENRICHED, **dataclasses.asdict(fields), **common
+            )
+        if outcome.status == "not_found":
+            return BookResult(status=EnrichmentStatus.NOT_FOUND, reason=outcome.reason(), **common)
+        if attempt >= settings.max_receive_count:
+            return BookResult(
+                status=EnrichmentStatus.FAILED,
+                reason=f"still failing on attempt {attempt} of {settings.max_receive_count}: "
+                f"{outcome.reason()}",
+                **common,
+            )
+        self.report.left_for_retry += 1
+        logger.info(
+            "book %s/%s left for another delivery (attempt %d): %s",
+            task.job_id,
+            task.book_id,
+            attempt,
+            outcome.reason(),
+        )
+        raise EnrichmentIncomplete(outcome.reason())
+
+    def _recorded_books(self, tasks: list[BookTask]) -> set[tuple[str, str]]:
+        """Books of the batch that an earlier delivery already recorded (one BatchGetItem):
+        a redelivered batch costs no upstream request. A failed read only skips the shortcut;
+        the transaction's condition remains the guard."""
+        keys = list(dict.fromkeys((t.job_id, t.book_id) for t in tasks))
+        found: set[tuple[str, str]] = set()
+        table = self.deps.settings.jobs_table
+        for start in range(0, len(keys), 100):
+            request = {
+                table: {
+                    "Keys": [
+                        {"pk": {"S": job_pk(j)}, "sk": {"S": book_sk(b)}}
+                        for j, b in keys[start : start + 100]
+                    ],
+                    "ProjectionExpression": "pk, sk",
+                    "ConsistentRead": True,
+                }
+            }
+            try:
+                response = self.deps.dynamodb.batch_get_item(RequestItems=request)
+            except (ClientError, BotoCoreError):
+                logger.warning("could not check for recorded books", exc_info=True)
+                continue
+            for item in response.get("Responses", {}).get(table, []):
+                job_id = item["pk"]["S"].removeprefix("JOB#")
+                book_id = item["sk"]["S"].removeprefix("BOOK#")
+                found.add((job_id, book_id))
+        return found
+
+    def signal_completed_jobs(self) -> None:
+        """The jobs this batch finished get a completion signal now; the aggregator's schedule
+        catches any signal lost here."""
+        settings = self.deps.settings
+        for job_id in sorted(self.jobs_touched):
+            try:
+                job = read_job(self.deps.dynamodb, settings.jobs_table, job_id)
+                if job is not None and is_fully_accounted(job):
+                    send_completion_signal(
+                        self.deps.sqs, settings.completion_queue_url, job_id, self.deps.clock()
+                    )
+                    self.report.signals_sent += 1
+            except (ClientError, BotoCoreError):
+                logger.exception("completion signal for job %s not sent", job_id)
+
+
+def process_batch(
+    event: dict[str, Any], context: Any, deps: Dependencies, processor: BatchProcessor
+) -> tuple[PartialItemFailureResponse, BatchReport]:
+    """Processes an SQS event; returns the partial batch response and what happened."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    work = BatchWork(records if isinstance(records, list) else [], deps, context)
+    response = process_partial_response(
+        event=event, record_handler=work.handle_record, processor=processor, context=context
+    )
+    work.signal_completed_jobs()
+    return response, work.report

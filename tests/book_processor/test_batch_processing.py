@@ -1,0 +1,462 @@
+"""The queue side of the book processor: partial batch failures, idempotent results and
+progress under duplicates, crashes and races, the last attempt, and the completion signal."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+from contracts.codec import encode
+from contracts.messages import EnrichmentStatus, JobStatus
+from local_runtime.resources import ServiceEnvironment
+from services.book_processor.processing import process_batch
+from tests.book_processor.support import (
+    TEN_BOOKS,
+    TaskQueue,
+    completion_signals,
+    context,
+    dependencies,
+    job_record,
+    new_job,
+    plain_task,
+    run_batch,
+    stored_results,
+    task_for,
+)
+from tests.support.upstream_server import Api, Fault, FixtureBook, UpstreamServer
+
+Env = tuple[boto3.Session, ServiceEnvironment]
+
+
+class SimulatedCrash(BaseException):
+    """The process dies: not an Exception, so nothing on the way catches it."""
+
+
+class CrashAfterCall:
+    """A boto3 client whose `method` works `calls` times, then crashes right after doing the
+    work (the write is in DynamoDB, the process is gone)."""
+
+    def __init__(self, client: Any, method: str, calls: int) -> None:
+        self._client = client
+        self._method = method
+        self._calls_left = calls
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if name != self._method:
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = attribute(*args, **kwargs)
+            self._calls_left -= 1
+            if self._calls_left < 0:
+                raise SimulatedCrash(name)
+            return result
+
+        return call
+
+
+def _queue_job(
+    processor_env: Env, queue: TaskQueue, books: dict[str, FixtureBook], names: list[str]
+) -> str:
+    job_id = new_job(*processor_env, total=len(names))
+    queue.send(task_for(books[name], job_id) for name in names)
+    return job_id
+
+
+def test_a_batch_of_ten_is_enriched_recorded_and_counted(
+    processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
+) -> None:
+    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS)
+
+    messages = queue.receive()
+    response, report = run_batch(queue, messages)
+
+    assert response == {"batchItemFailures": []}
+    job = job_record(*processor_env, job_id)
+    assert (job.succeeded, job.failed, job.total) == (10, 0, 10)
+    results = stored_results(*processor_env, job_id)
+    assert set(results) == {name.replace("-", "_") for name in TEN_BOOKS}
+    assert all(r.status == EnrichmentStatus.ENRICHED and r.attempt == 1 for r in results.values())
+    hobbit = results["the_hobbit"]
+    assert hobbit.genres == ("Fantasy",)
+    assert hobbit.fiction == "fiction"
+    assert hobbit.cover_url == "https://covers.openlibrary.org/b/id/14627509-M.jpg"
+    assert hobbit.openlibrary_work == "/works/OL262758W"
+    assert hobbit.first_publish_year == 1937
+    assert report.recorded == {"enriched": 10}
+
+
+def test_a_poison_message_fails_alone_and_the_other_nine_are_recorded(
+    processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
+) -> None:
+    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS[:9])
+    queue.send(["{not json at all"])
+
+    messages = queue.receive()
+    assert len(messages) == 10
+    response, report = run_batch(queue, messages)
+
+    poison_id = next(m["MessageId"] for m in messages if m["Body"].startswith("{not"))
+    assert response == {"batchItemFailures": [{"itemIdentifier": poison_id}]}
+    assert report.poison == 1
+    assert job_record(*processor_env, job_id).succeeded == 9
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json at all",
+        '{"type": "book.result.v1", "job_id": "x"}',  # a message of another channel
+        '{"type": "book.task.v1", "job_id": "../../etc", "book_id": "b1", "title": "t",'
+        ' "author": "a", "queued_at": "2024-01-01T00:00:00Z"}',
+        '{"type": "book.task.v1", "job_id": "6f1c1a8e-3f0b-4a58-9a39-2f0cfb5a4a11",'
+        ' "book_id": "BOOK#injected", "title": "t", "author": "a",'
+        ' "queued_at": "2024-01-01T00:00:00Z"}',
+    ],
+    ids=["not-json", "wrong-channel", "unsafe-job-id", "unsafe-book-id"],
+)
+def test_an_unusable_message_is_retried_until_it_lands_in_the_dead_letter_queue(
+    processor_env: Env, queue: TaskQueue, body: str
+) -> None:
+    queue.send([body])
+    deps = dependencies()
+    for _ in range(5):  # the queue's maxReceiveCount
+        messages = queue.receive()
+        assert len(messages) == 1
+        response, _ = run_batch(queue, messages, deps)
+        assert response["batchItemFailures"] == [{"itemIdentifier": messages[0]["MessageId"]}]
+
+    assert queue.receive() == []  # the sixth receive moves it to the DLQ instead
+    assert [m["Body"] for m in queue.dead_letters()] == [body]
+
+
+def test_a_redelivered_batch_neither_duplicates_results_nor_counts_twice(
+    processor_env: Env,
+    queue: TaskQueue,
+    upstream: UpstreamServer,
+    fixture_books: dict[str, FixtureBook],
+) -> None:
+    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS[:4])
+    messages = queue.receive()
+    run_batch(queue, messages)
+    first = stored_results(*processor_env, job_id)
+    upstream.reset_log()
+
+    # The same messages again, e.g. a delete that never reached SQS.
+    response, report = run_batch(queue, messages)
+
+    assert response == {"batchItemFailures": []}
+    assert report.duplicates == 4 and not report.recorded
+    job = job_record(*processor_env, job_id)
+    assert (job.succeeded, job.failed) == (4, 0)
+    assert stored_results(*processor_env, job_id) == first
+    assert upstream.request_count() == 0  # recorded books are not enriched again
+
+
+def test_the_same_book_sent_twice_under_two_message_ids_counts_once(
+    processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
+) -> None:
+    job_id = new_job(*processor_env, total=1)
+    task = task_for(fixture_books["dune"], job_id)
+    queue.send([task, task])  # the orchestrator re-sent it
+
+    messages = queue.receive()
+    assert len(messages) == 2
+    response, report = run_batch(queue, messages)
+
+    assert response == {"batchItemFailures": []}
+    assert (report.recorded["enriched"], report.duplicates) == (1, 1)
+    assert job_record(*processor_env, job_id).succeeded == 1
+    assert list(stored_results(*processor_env, job_id)) == ["dune"]
+
+
+@pytest.mark.usefixtures("atomic_transactions")
+def test_two_copies_processed_at_the_same_time_count_once(
+    processor_env: Env,
+    queue: TaskQueue,
+    upstream: UpstreamServer,
+    fixture_books: dict[str, FixtureBook],
+) -> None:
+    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS[:5])
+    messages = queue.receive()
+    upstream.set_latency(0.2)  # both invocations are in flight together
+    deps = dependencies()
+    outcomes: list[tuple[Any, Any]] = []
+
+    def invoke() -> None:
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        outcomes.append(process_batch(queue.event(messages), context(), deps, processor))
+
+    invocations = [threading.Thread(target=invoke) for _ in range(2)]
+    for invocation in invocations:
+        invocation.start()
+    for invocation in invocations:
+        invocation.join()
+
+    assert [response["batchItemFailures"] for response, _ in outcomes] == [[], []]
+    recorded = sum(report.recorded["enriched"] for _, report in outcomes)
+    duplicates = sum(report.duplicates for _, report in outcomes)
+    assert (recorded, duplicates) == (5, 5)
+    job = job_record(*processor_env, job_id)
+    assert (job.succeeded, job.failed) == (5, 0)
+    assert len(stored_results(*processor_env, job_id)) == 5
+
+
+def test_a_crash_after_some_results_were_written_does_not_double_count_on_redelivery(
+    processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
+) -> None:
+    session, env = processor_env
+    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS)
+    messages = queue.receive()
+    deps = dependencies()
+    crashing = dataclasses.replace(
+        deps, dynamodb=CrashAfterCall(deps.dynamodb, "transact_write_items", calls=6)
+    )
+
+    # The 7th book's transaction commits, then the process dies: no response, nothing deleted.
+    with pytest.raises(SimulatedCrash):
+        process_batch(
+            queue.event(messages),
+            context(),
+            crashing,
+            BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+        )
+    assert job_record(session, env, job_id).succeeded == 7
+    assert completion_signals(session, env) == []
+    queue.release(messages)
+
+    redelivered = queue.receive()
+    assert {m["Attributes"]["ApproximateReceiveCount"] for m in redelivered} == {"2"}
+    response, report = run_batch(queue, redelivered, deps)
+
+    assert response == {"batchItemFailures": []}
+    assert (report.recorded["enriched"], report.duplicates) == (3, 7)
+    job = job_record(session, env, job_id)
+    assert (job.succeeded, job.failed, job.total) == (10, 0, 10)
+    results = stored_results(session, env, job_id)
+    assert sorted(r.attempt for r in results.values()) == [1] * 7 + [2] * 3
+    assert [s.job_id for s in completion_signals(session, env)] == [job_id]
+
+
+def test_a_crash_before_the_completion_signal_is_repaired_by_the_redelivery(
+    processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
+) -> None:
+    session, env = processor_env
+    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS[:3])
+    messages = queue.receive()
+    deps = dependencies()
+    crashing = dataclasses.replace(deps, sqs=CrashAfterCall(deps.sqs, "send_message", calls=-1))
+
+    with pytest.raises(SimulatedCrash):
+        process_batch(
+            queue.event(messages),
+            context(),
+            crashing,
+            BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+        )
+    queue.release(messages)
+    completion_signals(session, env)  # whatever the crashed send left
+
+    response, report = run_batch(queue, queue.receive(), deps)
+
+    assert response == {"batchItemFailures": []}
+    assert report.duplicates == 3
+    assert job_record(session, env, job_id).succeeded == 3
+    assert [s.job_id for s in completion_signals(session, env)] == [job_id]
+
+
+def test_the_completion_signal_waits_for_the_last_book_of_the_job(
+    processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
+) -> None:
+    session, env = processor_env
+    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS[:3])
+
+    run_batch(queue, queue.receive(max_messages=2))
+    assert completion_signals(session, env) == []
+    progress = job_record(session, env, job_id)
+    assert (progress.succeeded, progress.failed, progress.total) == (2, 0, 3)
+
+    _, report = run_batch(queue, queue.receive())
+    assert report.signals_sent == 1
+    assert [s.job_id for s in completion_signals(session, env)] == [job_id]
+
+
+def test_no_signal_is_sent_for_a_job_the_aggregator_already_closed(
+    processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
+) -> None:
+    session, env = processor_env
+    job_id = _queue_job(processor_env, queue, fixture_books, ["dune"])
+    session.resource("dynamodb").Table(env.jobs_table).update_item(
+        Key={"pk": f"JOB#{job_id}", "sk": "JOB"},
+        UpdateExpression="SET #s = :partial",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":partial": JobStatus.PARTIAL.value},
+    )
+
+    run_batch(queue, queue.receive())
+
+    assert job_record(session, env, job_id).succeeded == 1  # a late book is still recorded
+    assert completion_signals(session, env) == []
+
+
+def test_a_failing_book_is_retried_and_on_the_last_attempt_stored_as_failed_with_its_reason(
+    processor_env: Env,
+    queue: TaskQueue,
+    upstream: UpstreamServer,
+    fixture_books: dict[str, FixtureBook],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    session, env = processor_env
+    monkeypatch.setenv("UPSTREAM_MAX_ATTEMPTS", "2")
+    job_id = _queue_job(processor_env, queue, fixture_books, ["dune", "meditations"])
+    upstream.inject(Fault.server_error(503))  # both APIs, every path, for ever
+    deps = dependencies()
+
+    for attempt in range(1, 5):
+        messages = queue.receive()
+        response, report = run_batch(queue, messages, deps)
+        assert len(response["batchItemFailures"]) == 2, f"attempt {attempt}"
+        assert report.left_for_retry == 2
+        assert job_record(session, env, job_id).failed == 0
+    messages = queue.receive()
+    assert {m["Attributes"]["ApproximateReceiveCount"] for m in messages} == {"5"}
+    response, _ = run_batch(queue, messages, deps)
+
+    assert response == {"batchItemFailures": []}
+    job = job_record(session, env, job_id)
+    assert (job.succeeded, job.failed, job.total) == (0, 2, 2)
+    for result in stored_results(session, env, job_id).values():
+        assert result.status == EnrichmentStatus.FAILED
+        assert result.attempt == 5
+        assert result.reason is not None
+        assert "attempt 5 of 5" in result.reason and "HTTP 503" in result.reason
+    assert [s.job_id for s in completion_signals(session, env)] == [job_id]
+    assert queue.dead_letters() == []
+
+
+def test_a_book_no_source_knows_is_recorded_as_not_found_at_once(
+    processor_env: Env, queue: TaskQueue
+) -> None:
+    job_id = new_job(*processor_env, total=2)
+    queue.send(
+        [
+            plain_task(job_id, "unknown_isbn", "Unheard Of", "Nobody", isbn13="9780000000002"),
+            plain_task(job_id, "unknown_title", "An Unpublished Diary", "A. Nonymous"),
+        ]
+    )
+
+    response, report = run_batch(queue, queue.receive())
+
+    assert response == {"batchItemFailures": []}
+    results = stored_results(*processor_env, job_id)
+    assert {r.status for r in results.values()} == {EnrichmentStatus.NOT_FOUND}
+    assert results["unknown_isbn"].reason == "not found in openlibrary or google_books"
+    assert job_record(*processor_env, job_id).succeeded == 2
+
+
+def test_with_enrichment_switched_off_books_are_stored_skipped_without_any_request(
+    processor_env: Env,
+    queue: TaskQueue,
+    upstream: UpstreamServer,
+    fixture_books: dict[str, FixtureBook],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ENRICHMENT_SOURCES", "")
+    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS[:3])
+
+    response, report = run_batch(queue, queue.receive())
+
+    assert response == {"batchItemFailures": []}
+    results = stored_results(*processor_env, job_id)
+    assert {(r.status, r.reason) for r in results.values()} == {
+        (EnrichmentStatus.SKIPPED, "enrichment disabled")
+    }
+    assert job_record(*processor_env, job_id).succeeded == 3
+    assert upstream.request_count() == 0
+
+
+def test_without_network_books_end_as_failed_with_a_clear_reason_after_the_last_attempt(
+    processor_env: Env,
+    queue: TaskQueue,
+    fixture_books: dict[str, FixtureBook],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The local runtime offline: connection refused. Production retry settings on purpose."""
+    from tests.support.upstream_server import unreachable_base_url
+
+    monkeypatch.setenv("OPENLIBRARY_BASE_URL", unreachable_base_url())
+    monkeypatch.setenv("GOOGLE_BOOKS_BASE_URL", unreachable_base_url())
+    monkeypatch.delenv("UPSTREAM_BACKOFF_BASE_SECONDS")
+    session, env = processor_env
+    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS)
+    deps = dependencies()
+
+    for _ in range(5):
+        _, report = run_batch(queue, queue.receive(), deps)
+        # Each source is given up for the invocation after a couple of refused connections.
+        assert report.enrichment.requests["openlibrary"] <= 2
+
+    job = job_record(session, env, job_id)
+    assert (job.succeeded, job.failed) == (0, 10)
+    reasons = {r.reason for r in stored_results(session, env, job_id).values()}
+    assert len(reasons) == 1
+    reason = reasons.pop() or ""
+    assert "openlibrary: connection refused" in reason
+    assert "google_books: connection refused" in reason
+
+
+def test_a_wait_that_does_not_fit_in_the_remaining_time_fails_the_record_without_waiting(
+    processor_env: Env,
+    queue: TaskQueue,
+    upstream: UpstreamServer,
+    fixture_books: dict[str, FixtureBook],
+) -> None:
+    job_id = _queue_job(processor_env, queue, fixture_books, ["dune"])
+    upstream.inject(
+        Fault.too_many_requests(retry_after="120"), api=Api.OPENLIBRARY, path="/search.json"
+    )
+    upstream.inject(Fault.too_many_requests(retry_after="120"), api=Api.GOOGLE_BOOKS)
+
+    messages = queue.receive()
+    response, _ = run_batch(queue, messages, timeout_seconds=10)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
+    assert upstream.request_count(api=Api.OPENLIBRARY, path="/search.json") == 1
+    assert job_record(*processor_env, job_id).succeeded == 0
+
+
+def test_a_result_is_stored_with_the_documented_item_layout(
+    processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
+) -> None:
+    session, env = processor_env
+    job_id = _queue_job(processor_env, queue, fixture_books, ["dune"])
+    run_batch(queue, queue.receive())
+
+    item = session.client("dynamodb").get_item(
+        TableName=env.jobs_table, Key={"pk": {"S": f"JOB#{job_id}"}, "sk": {"S": "BOOK#dune"}}
+    )["Item"]
+
+    assert set(item) == {"pk", "sk", "result", "outcome", "expires_at"}
+    assert item["outcome"] == {"S": "succeeded"}
+    stored = stored_results(session, env, job_id)["dune"]
+    assert encode(stored).decode() == item["result"]["S"]
+    assert int(item["expires_at"]["N"]) > stored.processed_at.timestamp() + 29 * 86400
+
+
+def test_a_book_of_a_job_that_does_not_exist_is_left_for_the_dead_letter_queue(
+    processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
+) -> None:
+    task = task_for(fixture_books["dune"], "0b7a8f0e-5d8c-4c0e-9a4e-1c2b3d4e5f60")
+    queue.send([task])
+
+    messages = queue.receive()
+    response, _ = run_batch(queue, messages)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
+    assert stored_results(*processor_env, task.job_id) == {}

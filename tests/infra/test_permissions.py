@@ -1,0 +1,171 @@
+"""Least privilege: each function's role allows exactly what its service does, nothing more.
+
+Grants are compared as (action, resource) pairs with readable resource names, so a new
+permission fails these tests until it is added here on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.infra.conftest import Synthesized
+from tests.infra.template_queries import (
+    Grant,
+    as_list,
+    policy_statements,
+    resources_of_type,
+    role_grants,
+)
+
+CONSUME = (
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+)
+
+
+def _logs(name: str) -> set[Grant]:
+    return {("logs:CreateLogStream", name), ("logs:PutLogEvents", name)}
+
+
+def _each(actions: tuple[str, ...] | list[str], resource: str) -> set[Grant]:
+    return {(action, resource) for action in actions}
+
+
+EXPECTED_GRANTS: dict[str, set[Grant]] = {
+    "orchestrator": _logs("orchestrator-logs")
+    | {
+        ("s3:GetObject", "bucket/uploads/*"),
+        ("s3:ListBucket", "bucket"),  # condition: s3:prefix uploads/*
+        ("s3:PutObject", "bucket/jobs/*"),
+        ("sqs:SendMessage", "task-queue"),
+        ("sqs:SendMessage", "failed-uploads-queue"),  # Lambda's async dead-letter queue
+    }
+    | _each(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"], "jobs-table"),
+    "book_processor": _logs("processor-logs")
+    | _each(
+        [
+            "dynamodb:BatchGetItem",  # which books of a batch are already recorded
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:GetItem",
+            "dynamodb:ConditionCheckItem",
+        ],
+        "jobs-table",
+    )
+    | _each(
+        [
+            "dynamodb:BatchGetItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:BatchWriteItem",
+        ],
+        "cache-table",
+    )
+    | _each(CONSUME, "task-queue")
+    | {("sqs:SendMessage", "completion-queue")},
+    "aggregator": _logs("aggregator-logs")
+    | {
+        ("s3:GetObject", "bucket/jobs/*"),
+        ("s3:PutObject", "bucket/dashboards/*"),
+        ("dynamodb:GetItem", "jobs-table"),
+        ("dynamodb:UpdateItem", "jobs-table"),
+        ("dynamodb:Query", "jobs-table"),
+        ("dynamodb:Query", "jobs-table/index/open-jobs"),
+    }
+    | _each(CONSUME, "completion-queue"),
+}
+
+
+def _role_id(synthesized: Synthesized, service: str) -> str:
+    function = {
+        "orchestrator": synthesized.stack.orchestrator,
+        "book_processor": synthesized.stack.book_processor,
+        "aggregator": synthesized.stack.aggregator,
+    }[service]
+    return synthesized.logical_id(function.role)
+
+
+def _grants(synthesized: Synthesized, service: str) -> set[Grant]:
+    return role_grants(
+        synthesized.cfn, _role_id(synthesized, service), synthesized.readable_names()
+    )
+
+
+@pytest.mark.parametrize("service", sorted(EXPECTED_GRANTS))
+def test_each_role_allows_exactly_what_its_service_does(
+    synthesized: Synthesized, service: str
+) -> None:
+    assert _grants(synthesized, service) == EXPECTED_GRANTS[service]
+
+
+def test_the_orchestrator_lists_only_the_uploads_prefix(synthesized: Synthesized) -> None:
+    statements = [
+        statement
+        for statement in policy_statements(synthesized.cfn, _role_id(synthesized, "orchestrator"))
+        if "s3:ListBucket" in as_list(statement["Action"])
+    ]
+
+    assert [statement["Condition"] for statement in statements] == [
+        {"StringLike": {"s3:prefix": ["uploads/*"]}}
+    ]
+
+
+def test_the_orchestrator_cannot_write_dashboards(synthesized: Synthesized) -> None:
+    written = {resource for action, resource in _grants(synthesized, "orchestrator")}
+
+    assert not any(resource.startswith("bucket/dashboards/") for resource in written)
+    assert ("s3:PutObject", "bucket/*") not in _grants(synthesized, "orchestrator")
+
+
+def test_the_aggregator_cannot_send_book_tasks(synthesized: Synthesized) -> None:
+    assert not any(resource == "task-queue" for _, resource in _grants(synthesized, "aggregator"))
+
+
+def test_the_processor_cannot_touch_the_bucket(synthesized: Synthesized) -> None:
+    assert not any(action.startswith("s3:") for action, _ in _grants(synthesized, "book_processor"))
+
+
+def test_no_service_can_reach_another_services_log_group(synthesized: Synthesized) -> None:
+    for service, own_log_group in (
+        ("orchestrator", "orchestrator-logs"),
+        ("book_processor", "processor-logs"),
+        ("aggregator", "aggregator-logs"),
+    ):
+        log_groups = {
+            resource for action, resource in _grants(synthesized, service) if action[:5] == "logs:"
+        }
+        assert log_groups == {own_log_group}
+
+
+def test_no_policy_in_the_stack_uses_wildcard_actions(synthesized: Synthesized) -> None:
+    for role_id in resources_of_type(synthesized.cfn, "AWS::IAM::Role"):
+        for statement in policy_statements(synthesized.cfn, role_id):
+            for action in as_list(statement["Action"]):
+                assert "*" not in action, (role_id, action)
+
+
+def test_service_roles_name_every_resource_they_reach(synthesized: Synthesized) -> None:
+    for service in EXPECTED_GRANTS:
+        for action, resource in _grants(synthesized, service):
+            assert resource != "*" and not resource.startswith("<"), (service, action, resource)
+            # The only wildcards are the object keys below one prefix.
+            assert "*" not in resource or resource.endswith("/*"), (service, resource)
+
+
+@pytest.mark.parametrize("service", sorted(EXPECTED_GRANTS))
+def test_service_roles_carry_no_managed_policies(synthesized: Synthesized, service: str) -> None:
+    role: dict[str, Any] = synthesized.cfn["Resources"][_role_id(synthesized, service)]
+
+    assert "ManagedPolicyArns" not in role["Properties"]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+        }
+    ]

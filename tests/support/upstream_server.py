@@ -1,0 +1,599 @@
+"""Open Library and Google Books on 127.0.0.1, served from fixture books, with faults on demand.
+
+    with UpstreamServer(load_fixture_books().values()) as upstream:
+        monkeypatch.setenv("OPENLIBRARY_BASE_URL", upstream.openlibrary_base_url)  # or upstream.env()
+        upstream.inject(Fault.server_error(503), api=Api.OPENLIBRARY, path="/search.json", times=2)
+        upstream.set_latency(0.2)
+        ...
+        assert upstream.request_count(api=Api.GOOGLE_BOOKS) == 0
+
+Each API listens on its own port (two hosts, as in production). Endpoints, in the documented
+shapes (docs: /work/shared/notes/upstream-apis.md):
+
+  Open Library   GET /search.json?q=isbn:(A OR B …)|q=isbn:A|isbn=A|title=…&author=…|q=words
+                     &fields=…&limit=…   (without `fields=` only a few fields come back, as
+                     since January 2025)
+                 GET /isbn/{isbn}.json -> 302 to /books/OL…M.json
+                 GET /books/OL…M.json, /works/OL…W.json
+  Google Books   GET /books/v1/volumes?q=isbn:…|intitle:"…" inauthor:"…"&maxResults=…
+
+Faults (`Fault.*`) apply to requests whose path starts with the given prefix, for a number of
+times or for ever: latency, 429 with Retry-After, 5xx, a hang past the client's timeout,
+malformed JSON, 404, quota exhausted (403 dailyLimitExceeded / rateLimitExceeded), a dropped
+connection. Every request is logged (`requests`, `request_count`, `peak_in_flight`); `reset()`
+clears faults, latency and the log so one server can serve a whole session.
+`unreachable_base_url()` gives a loopback URL that refuses connections (an offline machine).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import enum
+import json
+import re
+import socket
+import threading
+import time
+import unicodedata
+from collections.abc import Iterable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
+
+# What search.json returns when the request names no `fields`.
+DEFAULT_SEARCH_FIELDS = (
+    "key",
+    "title",
+    "author_name",
+    "first_publish_year",
+    "cover_i",
+    "edition_count",
+)
+
+
+class Api(enum.StrEnum):
+    OPENLIBRARY = "openlibrary"
+    GOOGLE_BOOKS = "google_books"
+
+
+# --- Fixture books ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class FixtureBook:
+    """One book as both APIs know it. Any part may be None: that API does not know it there.
+
+    JSON file shape (tests/fixtures/upstream/books/<name>.json):
+      {"title", "authors": [...], "isbns": [...],
+       "openlibrary": {"search_doc": {...}|null, "edition": {...}|null, "work": {...}|null},
+       "google_books": {"volume": {...}|null}}
+    """
+
+    name: str
+    title: str
+    authors: tuple[str, ...]
+    isbns: tuple[str, ...]
+    search_doc: dict[str, Any] | None = None
+    edition: dict[str, Any] | None = None
+    work: dict[str, Any] | None = None
+    google_volume: dict[str, Any] | None = None
+
+    @classmethod
+    def from_json(cls, name: str, data: dict[str, Any]) -> FixtureBook:
+        openlibrary = data.get("openlibrary") or {}
+        google = data.get("google_books") or {}
+        return cls(
+            name=name,
+            title=data["title"],
+            authors=tuple(data.get("authors", ())),
+            isbns=tuple(data.get("isbns", ())),
+            search_doc=openlibrary.get("search_doc"),
+            edition=openlibrary.get("edition"),
+            work=openlibrary.get("work"),
+            google_volume=google.get("volume"),
+        )
+
+    @property
+    def isbn13(self) -> str | None:
+        return next((i for i in self.isbns if len(i) == 13), None)
+
+    @property
+    def isbn10(self) -> str | None:
+        return next((i for i in self.isbns if len(i) == 10), None)
+
+
+def load_fixture_book(name: str, directory: Path = FIXTURE_DIR / "books") -> FixtureBook:
+    return FixtureBook.from_json(name, json.loads((directory / f"{name}.json").read_text()))
+
+
+def load_fixture_books(directory: Path = FIXTURE_DIR / "books") -> dict[str, FixtureBook]:
+    return {
+        path.stem: load_fixture_book(path.stem, directory)
+        for path in sorted(directory.glob("*.json"))
+    }
+
+
+# --- Faults ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Fault:
+    kind: str
+    status: int = 200
+    seconds: float = 0.0
+    retry_after: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> Fault:
+        return cls("status", status=status)
+
+    @classmethod
+    def too_many_requests(cls, retry_after: str | None = "1") -> Fault:
+        return cls("status", status=429, retry_after=retry_after)
+
+    @classmethod
+    def hang(cls, seconds: float = 5.0) -> Fault:
+        """No answer for `seconds` (past the client's read timeout), then the connection closes."""
+        return cls("hang", seconds=seconds)
+
+    @classmethod
+    def malformed_json(cls) -> Fault:
+        return cls("malformed")
+
+    @classmethod
+    def not_found(cls) -> Fault:
+        return cls("status", status=404)
+
+    @classmethod
+    def quota_exhausted(cls, reason: str = "dailyLimitExceeded", status: int = 403) -> Fault:
+        return cls("quota", status=status, reason=reason)
+
+    @classmethod
+    def drop_connection(cls) -> Fault:
+        return cls("drop")
+
+
+@dataclasses.dataclass
+class _FaultRule:
+    fault: Fault
+    api: Api | None
+    path: str
+    remaining: int | None  # None: for ever
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordedRequest:
+    api: Api
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    status: int  # 0 when no response was sent (hang, dropped connection)
+    at: float
+
+    def param(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+
+def _norm(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^0-9a-z]+", " ", plain.casefold()).strip()
+
+
+def _isbn13(value: str) -> str:
+    compact = re.sub(r"[^0-9Xx]", "", value).upper()
+    if len(compact) == 10:
+        core = "978" + compact[:9]
+        total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(core))
+        return core + str((10 - total % 10) % 10)
+    return compact
+
+
+# --- The server ------------------------------------------------------------------------------
+
+
+class UpstreamServer:
+    """Both APIs on loopback; a context manager. Thread-safe to configure while serving."""
+
+    def __init__(self, books: Iterable[FixtureBook] = (), *, latency: float = 0.0) -> None:
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._books: list[FixtureBook] = []
+        self._faults: list[_FaultRule] = []
+        self._latency: dict[Api | None, float] = {None: latency}
+        self._log: list[RecordedRequest] = []
+        self._in_flight = 0
+        self._peak_in_flight = 0
+        self._servers: dict[Api, ThreadingHTTPServer] = {}
+        self._threads: list[threading.Thread] = []
+        self.add_books(books)
+
+    # lifecycle
+
+    def start(self) -> UpstreamServer:
+        for api in Api:
+            server = _Server(("127.0.0.1", 0), _handler_class(self, api))
+            self._servers[api] = server
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.02},  # stop() returns within a poll
+                name=f"upstream-{api}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # hung requests return at once
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> UpstreamServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # addresses
+
+    def base_url(self, api: Api) -> str:
+        port = self._servers[api].server_address[1]
+        return f"http://127.0.0.1:{port}"
+
+    @property
+    def openlibrary_base_url(self) -> str:
+        return self.base_url(Api.OPENLIBRARY)
+
+    @property
+    def google_books_base_url(self) -> str:
+        return self.base_url(Api.GOOGLE_BOOKS)
+
+    def env(self) -> dict[str, str]:
+        """The book processor's variables that point it here."""
+        return {
+            "OPENLIBRARY_BASE_URL": self.openlibrary_base_url,
+            "GOOGLE_BOOKS_BASE_URL": self.google_books_base_url,
+        }
+
+    # fixtures and behaviour
+
+    def add_book(self, book: FixtureBook) -> None:
+        with self._lock:
+            self._books.append(book)
+
+    def add_books(self, books: Iterable[FixtureBook]) -> None:
+        for book in books:
+            self.add_book(book)
+
+    def clear_books(self) -> None:
+        with self._lock:
+            self._books.clear()
+
+    def set_latency(self, seconds: float, *, api: Api | None = None) -> None:
+        """Added to every response (of one API, or of both when `api` is None)."""
+        with self._lock:
+            self._latency[api] = seconds
+
+    def inject(
+        self, fault: Fault, *, api: Api | None = None, path: str = "/", times: int | None = None
+    ) -> None:
+        """`fault` for requests whose path starts with `path`, the next `times` times (None:
+        until `clear_faults`). The first matching rule wins."""
+        with self._lock:
+            self._faults.append(_FaultRule(fault, api, path, times))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def reset(self) -> None:
+        """Faults, latency and the request log cleared; the books stay."""
+        with self._lock:
+            self._faults.clear()
+            self._latency = {None: 0.0}
+            self._log.clear()
+            self._peak_in_flight = self._in_flight
+
+    # the log
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._log)
+
+    def request_count(self, *, api: Api | None = None, path: str = "/") -> int:
+        return sum(
+            1 for r in self.requests if (api is None or r.api == api) and r.path.startswith(path)
+        )
+
+    def reset_log(self) -> None:
+        with self._lock:
+            self._log.clear()
+            self._peak_in_flight = self._in_flight
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most requests this server had in progress at the same time (since reset_log)."""
+        with self._lock:
+            return self._peak_in_flight
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    # used by the request handler
+
+    def _take_fault(self, api: Api, path: str) -> Fault | None:
+        with self._lock:
+            for rule in self._faults:
+                if (rule.api is None or rule.api == api) and path.startswith(rule.path):
+                    if rule.remaining is None:
+                        return rule.fault
+                    if rule.remaining > 0:
+                        rule.remaining -= 1
+                        return rule.fault
+        return None
+
+    def _latency_for(self, api: Api) -> float:
+        with self._lock:
+            return self._latency.get(api, self._latency.get(None, 0.0))
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._log.append(request)
+
+    def _snapshot(self) -> list[FixtureBook]:
+        with self._lock:
+            return list(self._books)
+
+    def _wait(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
+    # the APIs: (status, headers, body)
+
+    def openlibrary(
+        self, path: str, query: dict[str, list[str]]
+    ) -> tuple[int, dict[str, str], Any]:
+        books = self._snapshot()
+        if path == "/search.json":
+            return 200, {}, _search(books, query)
+        if match := re.fullmatch(r"/isbn/([0-9Xx-]{10,17})\.json", path):
+            isbn = _isbn13(match.group(1))
+            for book in books:
+                edition = book.edition
+                if edition and isbn in {
+                    _isbn13(i) for i in (*edition.get("isbn_13", ()), *edition.get("isbn_10", ()))
+                }:
+                    return 302, {"Location": f"{edition['key']}.json"}, None
+            return 404, {}, {"error": "notfound", "key": f"/isbn/{match.group(1)}"}
+        if match := re.fullmatch(r"(/books/OL\d+M)\.json", path):
+            for book in books:
+                if book.edition and book.edition.get("key") == match.group(1):
+                    return 200, {}, book.edition
+        if match := re.fullmatch(r"(/works/OL\d+W)\.json", path):
+            for book in books:
+                if book.work and book.work.get("key") == match.group(1):
+                    return 200, {}, book.work
+        return 404, {}, {"error": "notfound", "key": path.removesuffix(".json")}
+
+    def google_books(
+        self, path: str, query: dict[str, list[str]]
+    ) -> tuple[int, dict[str, str], Any]:
+        if path != "/books/v1/volumes":
+            return 404, {}, _google_error(404, "Not Found", "notFound")
+        q = (query.get("q") or [""])[0]
+        if not q.strip():
+            return 400, {}, _google_error(400, "Missing query.", "queryRequired")
+        volumes = [b.google_volume for b in self._snapshot() if b.google_volume]
+        if match := re.search(r"isbn:([0-9Xx-]+)", q):
+            isbn = _isbn13(match.group(1))
+            hits = [
+                v
+                for v in volumes
+                if isbn
+                in {
+                    _isbn13(i.get("identifier", ""))
+                    for i in v.get("volumeInfo", {}).get("industryIdentifiers", [])
+                }
+            ]
+        else:
+            title = _phrase(q, "intitle")
+            author = _phrase(q, "inauthor")
+            hits = [
+                v
+                for v in volumes
+                if (not title or title in _norm(v.get("volumeInfo", {}).get("title", "")))
+                and (
+                    not author
+                    or any(author in _norm(a) for a in v.get("volumeInfo", {}).get("authors", []))
+                )
+                and (title or author)
+            ]
+        limit = int((query.get("maxResults") or ["10"])[0])
+        body: dict[str, Any] = {"kind": "books#volumes", "totalItems": len(hits)}
+        if hits:
+            body["items"] = hits[:limit]
+        return 200, {}, body
+
+
+def _phrase(q: str, operator: str) -> str:
+    match = re.search(rf'{operator}:(?:"([^"]*)"|(\S+))', q)
+    return _norm((match.group(1) or match.group(2)) if match else "")
+
+
+def _google_error(code: int, message: str, reason: str) -> dict[str, Any]:
+    status = {403: "PERMISSION_DENIED", 429: "RESOURCE_EXHAUSTED", 400: "INVALID_ARGUMENT"}.get(
+        code, "NOT_FOUND"
+    )
+    domain = "usageLimits" if reason in ("dailyLimitExceeded", "rateLimitExceeded") else "global"
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "errors": [{"message": message, "domain": domain, "reason": reason}],
+            "status": status,
+        }
+    }
+
+
+def _search(books: list[FixtureBook], query: dict[str, list[str]]) -> dict[str, Any]:
+    docs = [b.search_doc for b in books if b.search_doc]
+    q = (query.get("q") or [""])[0]
+    isbns: set[str] = set()
+    if match := re.search(r"isbn:\(([^)]*)\)", q):
+        isbns = {_isbn13(i) for i in re.split(r"\s+OR\s+", match.group(1)) if i.strip()}
+    elif match := re.search(r"isbn:([0-9Xx-]+)", q):
+        isbns = {_isbn13(match.group(1))}
+    elif "isbn" in query:
+        isbns = {_isbn13(query["isbn"][0])}
+    if isbns:
+        hits = [d for d in docs if isbns & {_isbn13(i) for i in d.get("isbn", [])}]
+    else:
+        title = _norm((query.get("title") or [""])[0])
+        author = _norm((query.get("author") or [""])[0])
+        words = _norm(q).split()
+        hits = [
+            d
+            for d in docs
+            if (not title or title in _norm(d.get("title", "")))
+            and (
+                not author
+                or any(author in _norm(a) or _norm(a) in author for a in d.get("author_name", []))
+            )
+            and all(
+                w in _norm(" ".join([d.get("title", ""), *d.get("author_name", [])])) for w in words
+            )
+            and (title or author or words)
+        ]
+    fields_param = (query.get("fields") or [""])[0]
+    wanted = (
+        None
+        if fields_param == "*"
+        else (fields_param.split(",") if fields_param else list(DEFAULT_SEARCH_FIELDS))
+    )
+    limit = int((query.get("limit") or ["100"])[0])
+    shaped = [{k: v for k, v in d.items() if wanted is None or k in wanted} for d in hits[:limit]]
+    return {
+        "numFound": len(hits),
+        "start": 0,
+        "numFoundExact": True,
+        "docs": shaped,
+        "q": q,
+        "offset": None,
+    }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that time out and hang up are part of the tests
+
+
+def _handler_class(upstream: UpstreamServer, api: Api) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = f"fixture-{api}"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            upstream._enter()
+            try:
+                self._get()
+            finally:
+                upstream._leave()
+
+        def _get(self) -> None:
+            parts = urlsplit(self.path)
+            self._path = parts.path
+            self._query = parse_qs(parts.query, keep_blank_values=True)
+            latency = upstream._latency_for(api)
+            if latency:
+                upstream._wait(latency)
+            fault = upstream._take_fault(api, parts.path)
+            if fault is not None:
+                self._fault(fault)
+                return
+            if api is Api.OPENLIBRARY:
+                status, headers, body = upstream.openlibrary(parts.path, self._query)
+            else:
+                status, headers, body = upstream.google_books(parts.path, self._query)
+            self._send(status, headers, b"" if body is None else json.dumps(body).encode())
+
+        def _log(self, status: int) -> None:
+            # Logged before the client can see the response, so counts are exact afterwards.
+            upstream._record(
+                RecordedRequest(
+                    api=api,
+                    method="GET",
+                    path=self._path,
+                    query=self._query,
+                    headers=dict(self.headers.items()),
+                    status=status,
+                    at=time.monotonic(),
+                )
+            )
+
+        def _fault(self, fault: Fault) -> None:
+            if fault.kind in ("hang", "drop"):
+                self._log(0)
+                if fault.kind == "hang":
+                    upstream._wait(fault.seconds)
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if fault.kind == "malformed":
+                self._send(200, {}, b'{"numFound": 1, "docs": [{"key": "/works/OL1W", "title": ')
+                return
+            if fault.kind == "quota":
+                message = "Quota exceeded for quota metric 'Queries' and limit 'Queries per day'."
+                body = _google_error(fault.status, message, fault.reason or "dailyLimitExceeded")
+                self._send(fault.status, {}, json.dumps(body).encode())
+                return
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            if fault.status == 404:
+                body = {"error": "notfound"}
+            else:
+                body = {"error": HTTPStatus(fault.status).phrase}
+            self._send(fault.status, headers, json.dumps(body).encode())
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self._log(status)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def unreachable_base_url() -> str:
+    """A loopback URL where nothing listens: connections are refused at once."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
