@@ -63,6 +63,9 @@ class GoodreadsStatsStack(Stack):  # type: ignore[misc]  # Any to mypy without t
                 environment={
                     **shared_environment,
                     "TASK_QUEUE_URL": queues.tasks.queue_url,
+                    # A job already fully accounted for when it turns QUEUED (an empty
+                    # library) is signalled by the orchestrator itself.
+                    "COMPLETION_QUEUE_URL": queues.completions.queue_url,
                     "JOB_DEADLINE_SECONDS": str(settings.job_deadline_seconds),
                 },
                 async_dead_letter_queue=queues.failed_uploads,
@@ -76,6 +79,7 @@ class GoodreadsStatsStack(Stack):  # type: ignore[misc]  # Any to mypy without t
             orchestrator, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"]
         )
         WorkQueues.grant_send(orchestrator, queues.tasks)
+        WorkQueues.grant_send(orchestrator, queues.completions)
 
         self.book_processor = ServiceFunction(
             self,

@@ -73,6 +73,29 @@ class EnrichmentIncomplete(Exception):
     """The sources could not answer in this delivery; SQS delivers the message again."""
 
 
+# SQS refuses visibility timeouts above 12 hours.
+_MAX_VISIBILITY_SECONDS = 12 * 3600
+
+
+def redelivery_delay(attempt: int, base_seconds: float) -> int:
+    """Seconds until a book left for retry is delivered again: exponential in the attempt,
+    with jitter so that the books of one failing batch do not return together."""
+    ceiling = min(_MAX_VISIBILITY_SECONDS, base_seconds * 2 ** (attempt - 1))
+    return max(1, round(random.uniform(ceiling / 2, ceiling)))
+
+
+_queue_urls: dict[str, str] = {}  # by queue ARN, for the life of the execution environment
+
+
+def queue_url_from_arn(sqs: Any, queue_arn: str) -> str:
+    """The URL of the queue a record came from (one GetQueueUrl per queue per cold start)."""
+    if queue_arn not in _queue_urls:
+        *_, account, name = queue_arn.split(":")
+        response = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
+        _queue_urls[queue_arn] = response["QueueUrl"]
+    return _queue_urls[queue_arn]
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -177,6 +200,7 @@ class BatchWork:
         self.deps = deps
         self.report = BatchReport()
         self.jobs_touched: set[str] = set()
+        self.left_for_retry: list[tuple[SQSRecord, int]] = []  # (record, attempt)
         self._tasks: dict[str, BookTask | PoisonMessage] = {}
         for raw in records:
             record = SQSRecord(raw)
@@ -214,7 +238,12 @@ class BatchWork:
             self.report.duplicates += 1
             self.jobs_touched.add(task.job_id)
             return "already recorded"
-        result = self._result_for(task, receive_count(record))
+        attempt = receive_count(record)
+        try:
+            result = self._result_for(task, attempt)
+        except EnrichmentIncomplete:
+            self.left_for_retry.append((record, attempt))
+            raise
         try:
             recorded = record_result(
                 self.deps.dynamodb, self.deps.settings.jobs_table, result, self.deps.clock()
@@ -295,6 +324,31 @@ class BatchWork:
                 found.add((job_id, book_id))
         return found
 
+    def schedule_redeliveries(self) -> None:
+        """Books left for retry come back after a growing delay instead of the queue's
+        visibility timeout. Best effort: if this fails, the visibility timeout applies."""
+        base = self.deps.settings.redelivery_base_seconds
+        if base <= 0:
+            return
+        by_queue: dict[str, list[dict[str, Any]]] = {}
+        for index, (record, attempt) in enumerate(self.left_for_retry):
+            by_queue.setdefault(record.event_source_arn, []).append(
+                {
+                    "Id": str(index),
+                    "ReceiptHandle": record.receipt_handle,
+                    "VisibilityTimeout": redelivery_delay(attempt, base),
+                }
+            )
+        for queue_arn, entries in by_queue.items():
+            try:
+                queue_url = queue_url_from_arn(self.deps.sqs, queue_arn)
+                for start in range(0, len(entries), 10):
+                    self.deps.sqs.change_message_visibility_batch(
+                        QueueUrl=queue_url, Entries=entries[start : start + 10]
+                    )
+            except (ClientError, BotoCoreError, ValueError):
+                logger.warning("could not schedule redeliveries on %s", queue_arn, exc_info=True)
+
     def signal_completed_jobs(self) -> None:
         """The jobs this batch finished get a completion signal now; the aggregator's schedule
         catches any signal lost here."""
@@ -320,5 +374,6 @@ def process_batch(
     response = process_partial_response(
         event=event, record_handler=work.handle_record, processor=processor, context=context
     )
+    work.schedule_redeliveries()
     work.signal_completed_jobs()
     return response, work.report

@@ -14,6 +14,7 @@ DEFAULT_GOOGLE_BOOKS_BASE_URL = "https://www.googleapis.com"
 # Two concurrent invocations (the smallest ESM MaximumConcurrency) x 1.5 = 3 requests/s per
 # host, the rate Open Library grants identified clients. See README.md, "Politeness".
 DEFAULT_UPSTREAM_MAX_RPS = 1.5
+DEFAULT_REDELIVERY_BASE_SECONDS = 30.0
 
 
 class SettingsError(ValueError):
@@ -37,6 +38,10 @@ class Settings:
     max_attempts: int = 4
     backoff_base_seconds: float = 0.25
     backoff_cap_seconds: float = 8.0
+    # A book whose sources could not answer comes back after base x 2^(attempt-1) seconds
+    # (30, 60, 120, 240: all five attempts fit the 15-minute job deadline), not after the
+    # queue's visibility timeout. 0 leaves retries to the visibility timeout.
+    redelivery_base_seconds: float = DEFAULT_REDELIVERY_BASE_SECONDS
 
     @property
     def enrichment_enabled(self) -> bool:
@@ -73,6 +78,13 @@ class Settings:
             ),
             backoff_cap_seconds=_number(
                 env, "UPSTREAM_BACKOFF_CAP_SECONDS", 8.0, float, minimum=0.0
+            ),
+            redelivery_base_seconds=_number(
+                env,
+                "REDELIVERY_BASE_SECONDS",
+                DEFAULT_REDELIVERY_BASE_SECONDS,
+                float,
+                minimum=0.0,
             ),
         )
 

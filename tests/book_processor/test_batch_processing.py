@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from contracts.codec import encode
 from contracts.messages import EnrichmentStatus, JobStatus
 from local_runtime.resources import ServiceEnvironment
-from services.book_processor.processing import process_batch
+from services.book_processor.processing import process_batch, redelivery_delay
 from tests.book_processor.support import (
     TEN_BOOKS,
     TaskQueue,
@@ -460,3 +460,37 @@ def test_a_book_of_a_job_that_does_not_exist_is_left_for_the_dead_letter_queue(
 
     assert response == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
     assert stored_results(*processor_env, task.job_id) == {}
+
+
+def test_a_book_left_for_retry_comes_back_after_its_redelivery_delay_not_the_queue_timeout(
+    processor_env: Env,
+    queue: TaskQueue,
+    upstream: UpstreamServer,
+    fixture_books: dict[str, FixtureBook],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UPSTREAM_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("REDELIVERY_BASE_SECONDS", "1")
+    _queue_job(processor_env, queue, fixture_books, ["dune"])
+    upstream.inject(Fault.server_error(503))
+    messages = queue.receive()
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    response, _ = process_batch(queue.event(messages), context(60), dependencies(), processor)
+
+    assert len(response["batchItemFailures"]) == 1
+    assert queue.receive() == []  # invisible for now...
+    again = queue.sqs.receive_message(  # ...but back in about a second, not in 360 s
+        QueueUrl=queue.env.task_queue_url, AttributeNames=["All"], WaitTimeSeconds=5
+    ).get("Messages", [])
+    assert [m["Attributes"]["ApproximateReceiveCount"] for m in again] == ["2"]
+
+
+def test_redelivery_delays_grow_per_attempt_and_all_five_attempts_fit_the_job_deadline() -> None:
+    delays = [[redelivery_delay(attempt, 30.0) for attempt in range(1, 5)] for _ in range(200)]
+
+    for attempt_delays in delays:
+        for attempt, delay in enumerate(attempt_delays, start=1):
+            assert 30 * 2 ** (attempt - 1) / 2 <= delay <= 30 * 2 ** (attempt - 1)
+        assert sum(attempt_delays) < 15 * 60
+    assert redelivery_delay(30, 30.0) == 12 * 3600 or redelivery_delay(30, 30.0) >= 6 * 3600

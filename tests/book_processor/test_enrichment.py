@@ -204,7 +204,8 @@ def test_a_batch_is_enriched_concurrently(
 
     run_enrich(dependencies(), tasks_for(fixture_books, TEN_BOOKS))
 
-    assert upstream.request_count() == 10
+    # One query per book (a loaded machine may add a retry after a read timeout).
+    assert len({request.param("q") for request in upstream.requests}) == 10
     assert upstream.peak_in_flight >= 2  # one at a time would never exceed 1
 
 

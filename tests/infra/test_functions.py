@@ -82,6 +82,7 @@ def test_the_orchestrator_is_told_where_uploads_jobs_and_tasks_go(
         "DATA_BUCKET": {"Ref": synthesized.logical_id(stack.data.bucket)},
         "JOBS_TABLE": {"Ref": synthesized.logical_id(stack.tables.jobs)},
         "TASK_QUEUE_URL": {"Ref": synthesized.logical_id(stack.queues.tasks)},
+        "COMPLETION_QUEUE_URL": {"Ref": synthesized.logical_id(stack.queues.completions)},
         "JOB_DEADLINE_SECONDS": "900",
     }
 

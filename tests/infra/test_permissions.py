@@ -43,6 +43,7 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("s3:ListBucket", "bucket"),  # condition: s3:prefix uploads/*
         ("s3:PutObject", "bucket/jobs/*"),
         ("sqs:SendMessage", "task-queue"),
+        ("sqs:SendMessage", "completion-queue"),  # an empty library completes at once
         ("sqs:SendMessage", "failed-uploads-queue"),  # Lambda's async dead-letter queue
     }
     | _each(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"], "jobs-table"),
