@@ -198,6 +198,7 @@ def requests_per_book() -> None:
             data_bucket=env.data_bucket,
             jobs_table=env.jobs_table,
             task_queue_url=env.task_queue_url,
+            completion_queue_url=env.completion_queue_url,
         )
         clients = Clients.from_session(session, settings)
         operations: Counter[str] = Counter()

@@ -1,0 +1,253 @@
+"""goodreads-stats: a Goodreads export in, a dashboard JSON out, on this machine.
+
+    goodreads-stats goodreads_library_export.csv --out stats/
+
+Runs the real orchestrator, book processor and aggregator against an AWS emulator inside
+the process. Exit code 0 when the job is COMPLETE or PARTIAL, 1 when it FAILED (with the
+orchestrator's message), 2 when the run itself could not finish.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from contracts.messages import JobStatus
+from local_runtime.pipeline import (
+    JobProgress,
+    LocalPipeline,
+    RunOptions,
+    RunOutcome,
+    estimate_books,
+)
+from local_runtime.viewer import write_viewer
+
+PROGRAM = "goodreads-stats"
+
+
+class ProgressPrinter:
+    """Books done, failed, total and elapsed time, about once per second.
+
+    On a terminal the line is redrawn in place; otherwise (--progress into a file or a pipe)
+    each update is its own line.
+    """
+
+    def __init__(self, stream: TextIO, *, in_place: bool, interval_seconds: float = 1.0) -> None:
+        self._stream = stream
+        self._in_place = in_place
+        self._interval = interval_seconds
+        self._last_printed = float("-inf")
+        self._last_line = ""
+        self._width = 0
+
+    def __call__(self, progress: JobProgress) -> None:
+        now = time.monotonic()
+        if now - self._last_printed < self._interval:
+            return
+        self._last_printed = now
+        line = format_progress(progress)
+        if line == self._last_line and not self._in_place:
+            return
+        self._last_line = line
+        if self._in_place:
+            self._stream.write("\r" + line.ljust(self._width))
+            self._width = max(self._width, len(line))
+        else:
+            self._stream.write(line + "\n")
+        self._stream.flush()
+
+    def finish(self) -> None:
+        if self._in_place and self._width:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def format_progress(progress: JobProgress) -> str:
+    status = progress.status.value if progress.status else "STARTING"
+    failed = f", {progress.failed} not enriched" if progress.failed else ""
+    return (
+        f"{status:<8} {progress.done}/{progress.total} books done{failed}"
+        f"  {progress.elapsed_seconds:5.1f} s"
+    )
+
+
+def format_summary(outcome: RunOutcome) -> list[str]:
+    """The end-of-run report for a job that produced a dashboard."""
+    dashboard = outcome.dashboard
+    elapsed = outcome.timings.finished_seconds or outcome.timings.total_seconds
+    lines = [f"{outcome.status} in {elapsed:.1f} s (job {outcome.job_id})"]
+    if dashboard is not None:
+        counts = dashboard.counts
+        summary = dashboard.summary
+        detail = f"{counts.enriched} enriched, {counts.not_enriched} not enriched"
+        if counts.missing:
+            detail += f" (of which {counts.missing} missing)"
+        if counts.rejected:
+            detail += f"; {counts.rejected} rows rejected"
+        lines.append(f"  books       {counts.total} ({detail})")
+        years = ""
+        if summary.reading_years:
+            first, last = summary.reading_years[0], summary.reading_years[-1]
+            years = f", {first}" if first == last else f", {first}-{last}"
+        lines.append(
+            f"  read        {summary.books_read} books, {summary.pages_read:,} pages{years}"
+        )
+        lines.append(f"  enrichment  {summary.enrichment_coverage:.1%} coverage")
+        if dashboard.missing_book_ids:
+            shown = ", ".join(dashboard.missing_book_ids[:5])
+            more = len(dashboard.missing_book_ids) - 5
+            lines.append(
+                f"  missing     no result by the deadline: {shown}"
+                + (f" and {more} more" if more > 0 else "")
+            )
+    lines.append(f"  dashboard   {outcome.dashboard_path}")
+    return lines
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM,
+        description=(
+            "Turn a Goodreads library export into a dashboard JSON, running the whole "
+            "serverless pipeline on this machine against an embedded AWS emulator."
+        ),
+    )
+    parser.add_argument("export", type=Path, help="the Goodreads export CSV")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="directory for dashboard.json and the logs"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=4,
+        help="concurrent book processor invocations (default 4)",
+    )
+    parser.add_argument(
+        "--schedule-seconds",
+        type=_positive_float,
+        default=5.0,
+        help="period of the aggregator's sweep (default 5; one minute in AWS)",
+    )
+    parser.add_argument(
+        "--deadline-seconds",
+        type=_positive_int,
+        default=None,
+        help=(
+            "after it, books without a result make the job PARTIAL (default: JOB_DEADLINE_SECONDS, "
+            "else 60 with local or no enrichment, and with the real APIs 120 plus 1.5 per book, "
+            "for their rate limits)"
+        ),
+    )
+    parser.add_argument(
+        "--visibility-timeout",
+        type=_positive_int,
+        default=None,
+        help=(
+            "the task queue's visibility timeout, also the processor's timeout: a batch whose "
+            "invocation crashed comes back after it (default 5; 60 with the real APIs)"
+        ),
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="skip enrichment: no requests to Open Library or Google Books",
+    )
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="report progress on stderr even when it is not a terminal",
+    )
+    parser.add_argument(
+        "--aws",
+        choices=("in-process", "server"),
+        default="in-process",
+        help="moto inside the process (default) or moto's server on a loopback port",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        help="level of the service logs written to OUT/pipeline.log (default INFO)",
+    )
+    parser.add_argument(
+        "--no-html", action="store_true", help="do not write the dashboard.html viewer"
+    )
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    stdout, stderr = sys.stdout, sys.stderr
+    try:
+        data = args.export.read_bytes()
+    except OSError as exc:
+        print(f"{PROGRAM}: cannot read {args.export}: {exc.strerror or exc}", file=stderr)
+        return 2
+    options = RunOptions(
+        concurrency=args.concurrency,
+        schedule_seconds=args.schedule_seconds,
+        deadline_seconds=args.deadline_seconds,
+        visibility_timeout_seconds=args.visibility_timeout,
+        offline=args.offline,
+        aws=args.aws,
+        service_log_level=args.log_level,
+    )
+    show_progress = args.progress or stderr.isatty()
+    printer = ProgressPrinter(stderr, in_place=stderr.isatty()) if show_progress else None
+    try:
+        with LocalPipeline(args.out, options, expected_books=estimate_books(data)) as pipeline:
+            for notice in pipeline.notices:
+                print(f"{PROGRAM}: notice: {notice}", file=stderr)
+            pipeline.start_workers()
+            job_id = pipeline.submit(data, args.export.name)
+            try:
+                outcome = pipeline.wait(job_id, printer)
+            finally:
+                if printer is not None:
+                    printer.finish()
+    except KeyboardInterrupt:
+        print(f"{PROGRAM}: interrupted", file=stderr)
+        return 130
+    except ValueError as exc:  # a setting that cannot work, found before anything ran
+        print(f"{PROGRAM}: {exc}", file=stderr)
+        return 2
+    except OSError as exc:  # the output directory cannot be created or written
+        print(f"{PROGRAM}: {exc.filename or args.out}: {exc.strerror or exc}", file=stderr)
+        return 2
+
+    if outcome.status is JobStatus.FAILED:
+        print(f"{PROGRAM}: the job FAILED: {outcome.error}", file=stderr)
+        return outcome.exit_code
+    if outcome.exit_code != 0:
+        print(f"{PROGRAM}: error: {outcome.error}", file=stderr)
+        return outcome.exit_code
+    if outcome.error:  # a dashboard was written but does not decode: say so, keep exit 0
+        print(f"{PROGRAM}: warning: {outcome.error}", file=stderr)
+    if not args.no_html and outcome.dashboard_path is not None:
+        write_viewer(outcome.dashboard_path.parent)
+    for line in format_summary(outcome):
+        print(line, file=stdout)
+    if outcome.log_file is not None:
+        print(f"  logs        {outcome.log_file}", file=stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""What AWS does around the functions, done locally: event source mappings, a schedule, and
+S3 notifications. moto stores queues and objects but never invokes anything by itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from local_runtime.functions import Invocation, LocalFunction
+from local_runtime.instrumentation import QueueActivity
+from local_runtime.lambda_events import s3_object_created_event, scheduled_event, sqs_event
+
+log = logging.getLogger("local_runtime")
+
+MAX_BATCH_SIZE = 10  # ReceiveMessage returns at most 10 messages
+
+
+@dataclasses.dataclass
+class MappingStats:
+    batches: int = 0
+    messages: int = 0
+    deleted: int = 0
+    reported_failures: int = 0
+    failed_batches: int = 0  # the handler raised or timed out: nothing deleted
+
+
+def failed_message_ids(invocation: Invocation, message_ids: list[str]) -> set[str]:
+    """The messages Lambda leaves on the queue after an invocation with ReportBatchItemFailures.
+
+    A handler error, a timeout or a malformed response fails the whole batch; an item
+    identifier that is empty or not in the batch also fails the whole batch (as Lambda does).
+    """
+    everything = set(message_ids)
+    if not invocation.succeeded:
+        return everything
+    response = invocation.response
+    if response is None:
+        return set()
+    if not isinstance(response, dict):
+        log.warning("batch response is not an object (%r): the whole batch fails", response)
+        return everything
+    failures = response.get("batchItemFailures")
+    if failures is None:
+        return set()
+    if not isinstance(failures, list):
+        log.warning("batchItemFailures is not a list: the whole batch fails")
+        return everything
+    failed: set[str] = set()
+    for failure in failures:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if not isinstance(identifier, str) or identifier not in everything:
+            log.warning("invalid batch item failure %r: the whole batch fails", failure)
+            return everything
+        failed.add(identifier)
+    return failed
+
+
+class SqsEventSourceMapping:
+    """Lambda's SQS poller with ReportBatchItemFailures, one thread per concurrent invocation.
+
+    Each poller receives up to `batch_size` messages with every attribute, builds the SQS
+    event, invokes the function and deletes every message but the reported failures; those
+    stay invisible until their visibility timeout ends and come back, or move to the DLQ once
+    the queue's maxReceiveCount is reached.
+
+    With `activity`, an empty receive waits for the next send to the queue (or `wait_seconds`,
+    after which messages whose visibility timeout ended are picked up): long polling without
+    moto's cost. Without it, receives long-poll moto for `wait_seconds`.
+    """
+
+    def __init__(
+        self,
+        *,
+        sqs: Any,
+        queue_url: str,
+        function: LocalFunction,
+        concurrency: int,
+        stop: threading.Event,
+        batch_size: int = MAX_BATCH_SIZE,
+        wait_seconds: int = 1,
+        activity: QueueActivity | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise ValueError(f"batch size must be 1-{MAX_BATCH_SIZE}")
+        self._sqs = sqs
+        self.queue_url = queue_url
+        self.queue_arn: str = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        self.function = function
+        self.concurrency = concurrency
+        self.batch_size = batch_size
+        self.wait_seconds = wait_seconds
+        self._activity = activity
+        self.stats = MappingStats()
+        self._stats_lock = threading.Lock()
+        self._stop = stop
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for number in range(self.concurrency):
+            thread = threading.Thread(
+                target=self._run, name=f"{self.function.name}-poller-{number}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def join(self, timeout: float | None = None) -> None:
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.poll_once() == 0 and self._activity is not None:
+                    self._activity.wait(self.queue_url, self.wait_seconds)
+            except Exception:
+                # An emulator hiccup must not silently end a poller: log it and keep polling.
+                log.exception("poller of %s failed; polling again", self.function.name)
+                self._stop.wait(0.5)
+
+    def poll_once(self) -> int:
+        """One receive-invoke-delete cycle; returns how many messages it received."""
+        messages: list[dict[str, Any]] = self._sqs.receive_message(
+            QueueUrl=self.queue_url,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=0 if self._activity is not None else self.wait_seconds,
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        invocation = self.function.invoke(sqs_event(messages, self.queue_arn))
+        message_ids = [message["MessageId"] for message in messages]
+        failed = failed_message_ids(invocation, message_ids)
+        to_delete = [message for message in messages if message["MessageId"] not in failed]
+        deleted = self._delete(to_delete)
+        with self._stats_lock:
+            self.stats.batches += 1
+            self.stats.messages += len(messages)
+            self.stats.deleted += deleted
+            if invocation.succeeded:
+                self.stats.reported_failures += len(failed)
+            else:
+                self.stats.failed_batches += 1
+        return len(messages)
+
+    def _delete(self, messages: list[dict[str, Any]]) -> int:
+        if not messages:
+            return 0
+        response = self._sqs.delete_message_batch(
+            QueueUrl=self.queue_url,
+            Entries=[
+                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                for index, message in enumerate(messages)
+            ],
+        )
+        for failure in response.get("Failed", []):
+            # Usually a receipt handle that expired: the message comes back and is handled
+            # again, which the functions tolerate (delivery is at least once).
+            log.warning("could not delete a message from %s: %s", self.queue_url, failure)
+        return len(response.get("Successful", []))
+
+
+class Schedule:
+    """An EventBridge rule firing every `interval` seconds; each firing is an async invocation.
+
+    Invocations may overlap (as a one-minute rule with a slower target does); each runs on its
+    own thread. A failed scheduled invocation is logged: the next firing is the retry.
+    """
+
+    def __init__(
+        self,
+        *,
+        function: LocalFunction,
+        interval_seconds: float,
+        stop: threading.Event,
+        rule_name: str = "aggregator-sweep",
+    ) -> None:
+        if interval_seconds <= 0:
+            raise ValueError("the schedule interval must be positive")
+        self.function = function
+        self.interval_seconds = interval_seconds
+        self.rule_name = rule_name
+        self.firings = 0
+        self._stop = stop
+        self._thread = threading.Thread(target=self._run, name="schedule", daemon=True)
+        self._invocations: list[threading.Thread] = []
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+        for invocation in self._invocations:
+            invocation.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_seconds):
+            self.firings += 1
+            event = scheduled_event(self.rule_name)
+            thread = threading.Thread(
+                target=self.function.invoke,
+                args=(event,),
+                name=f"schedule-{self.firings}",
+                daemon=True,
+            )
+            thread.start()
+            self._invocations = [t for t in self._invocations if t.is_alive()] + [thread]
+
+
+def notify_object_created(
+    function: LocalFunction,
+    *,
+    bucket: str,
+    key: str,
+    size: int,
+    retries: int = 2,
+    retry_delay_seconds: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Invocation:
+    """S3 -> Lambda: an asynchronous invocation, retried twice on error as Lambda does (with
+    delays of about one and two minutes in AWS, shortened here)."""
+    event = s3_object_created_event(bucket, key, size)
+    invocation = function.invoke(event)
+    for attempt in range(retries):
+        if invocation.succeeded:
+            break
+        sleep(retry_delay_seconds * (attempt + 1))
+        invocation = function.invoke(event)
+    return invocation

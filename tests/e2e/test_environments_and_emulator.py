@@ -1,0 +1,129 @@
+"""Execution environments are isolated like Lambda's, and the emulator survives concurrency."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from local_runtime.emulator_fixes import apply_emulator_fixes
+from local_runtime.functions import Handler, LocalFunction, new_environment_loader
+from tests.e2e import stateful_handler
+
+STATEFUL = stateful_handler.__name__
+
+
+def test_each_environment_has_its_own_module_state() -> None:
+    load = new_environment_loader(STATEFUL)
+    first, second = load(), load()
+
+    first({"name": "a"}, None)
+    response = second({"name": "b"}, None)
+
+    assert response["seen"] == ["b"]
+    assert first({"name": "c"}, None)["seen"] == ["a", "c"]
+
+
+def test_concurrent_invocations_get_separate_environments_and_idle_ones_are_reused() -> None:
+    load = new_environment_loader(STATEFUL)
+    together = threading.Barrier(2, timeout=10)
+
+    def environment() -> Handler:
+        handler = load()
+
+        def lambda_handler(event: dict[str, Any], context: Any) -> Any:
+            if event["name"] == "together":
+                together.wait()  # returns only when both invocations are in flight
+            return handler(event, context)
+
+        return lambda_handler
+
+    function = LocalFunction("f", environment(), 30, new_environment=environment)
+    function.invoke({"name": "cold"})
+    with ThreadPoolExecutor(2) as pool:
+        concurrent = list(pool.map(function.invoke, [{"name": "together"}] * 2))
+    later = function.invoke({"name": "later"})
+
+    environments = {invocation.response["environment"] for invocation in concurrent}
+    assert all(invocation.succeeded for invocation in concurrent)
+    assert len(environments) == 2
+    assert function.stats.cold_starts == 2
+    assert later.response["environment"] in environments  # a warm start
+
+
+def _transaction(table: str, book: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": {"pk": {"S": "JOB#1"}, "sk": {"S": f"BOOK#{book}"}},
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        },
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": {"S": "JOB#1"}, "sk": {"S": "JOB"}},
+                "UpdateExpression": "ADD succeeded :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        },
+    ]
+
+
+def _job(dynamodb: Any, table: str) -> dict[str, Any]:
+    key = {"pk": {"S": "JOB#1"}, "sk": {"S": "JOB"}}
+    item: dict[str, Any] = dynamodb.get_item(TableName=table, Key=key)["Item"]
+    return item
+
+
+def test_concurrent_transactions_with_duplicates_lose_and_double_nothing(aws: Any) -> None:
+    apply_emulator_fixes()
+    session, env = aws
+    dynamodb = session.client("dynamodb")
+    table = env.jobs_table
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "JOB#1"}, "sk": {"S": "JOB"}})
+    books = [str(number) for number in range(120)]
+
+    def deliver(book: str) -> None:
+        try:
+            dynamodb.transact_write_items(TransactItems=_transaction(table, book))
+        except ClientError as exc:  # the duplicate: its condition fails, nothing is written
+            assert exc.response["Error"]["Code"] == "TransactionCanceledException"
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(deliver, books + books))  # every book delivered twice, concurrently
+
+    assert _job(dynamodb, table)["succeeded"] == {"N": str(len(books))}
+    stored = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :book)",
+        ExpressionAttributeValues={":pk": {"S": "JOB#1"}, ":book": {"S": "BOOK#"}},
+        Select="COUNT",
+    )
+    assert stored["Count"] == len(books)
+
+
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(aws: Any) -> None:
+    apply_emulator_fixes()
+    session, env = aws
+    dynamodb = session.client("dynamodb")
+    table = env.jobs_table
+    dynamodb.put_item(
+        TableName=table, Item={"pk": {"S": "JOB#1"}, "sk": {"S": "JOB"}, "succeeded": {"N": "4"}}
+    )
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "JOB#1"}, "sk": {"S": "BOOK#old"}})
+    items = _transaction(table, "new")
+    items[1]["Update"]["ConditionExpression"] = "attribute_not_exists(pk)"  # fails: job exists
+
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        dynamodb.transact_write_items(TransactItems=items)
+
+    assert _job(dynamodb, table)["succeeded"] == {"N": "4"}
+    new = dynamodb.get_item(TableName=table, Key={"pk": {"S": "JOB#1"}, "sk": {"S": "BOOK#new"}})
+    assert "Item" not in new
+    old = dynamodb.get_item(TableName=table, Key={"pk": {"S": "JOB#1"}, "sk": {"S": "BOOK#old"}})
+    assert "Item" in old
