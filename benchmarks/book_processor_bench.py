@@ -4,10 +4,9 @@ batch of 10 at 200 ms upstream latency, per-book overhead without upstream waits
     /work/venv313/bin/python -m benchmarks.book_processor_bench
 
 The books are the 105 rows of the CC0 Goodreads export in /work/shared/data/goodreads/; the
-APIs are emulated on loopback by a small synthetic server (benchmarks may not import tests, so
-the tests' fixture server is not used) that answers in the documented shapes and gives every
-book a deterministic profile: most known to the Open Library search with subjects, some
-without subjects, some only as edition records, some only known to Google, some unknown.
+APIs are the tests' loopback server (tests/support/upstream_server.py), loaded with a fixture
+per book from a deterministic profile: most known to the Open Library search with subjects,
+some without subjects, some only as edition records, some only known to Google, some unknown.
 AWS is moto in-process. Batches go through `process_batch`, the handler's code path.
 Targets: cold at most 1.0 request per ISBN book, warm 0; a batch of 10 at 200 ms latency in
 about one or two round trips of wall time.
@@ -17,41 +16,35 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import datetime as dt
 import hashlib
-import json
 import os
 import re
 import statistics
-import threading
 import time
 import tracemalloc
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from moto import mock_aws
 
 from contracts.codec import encode
-from contracts.messages import BookTask, JobRecord, JobStatus
-from contracts.storage import job_record_to_item, upload_key
-from local_runtime.lambda_events import LambdaContext, sqs_event
+from local_runtime.lambda_events import sqs_event
 from local_runtime.resources import ServiceEnvironment, create_resources
 from services.book_processor.enrichment import merge
 from services.book_processor.identity import normalize_isbn
 from services.book_processor.processing import BatchReport, Dependencies, process_batch
 from services.book_processor.records import SourceRecord
 from services.book_processor.settings import Settings
+from tests.book_processor.support import context, new_job, task_for
+from tests.support.upstream_server import FixtureBook, UpstreamServer
 
 EXPORT = Path("/work/shared/data/goodreads/goodreads_library_export_cc0_2024.csv")
 LATENCY = 0.2
-NOW = dt.datetime.now(dt.UTC)
 
 SUBJECT_POOLS = [
     ["Fiction", "Fantasy fiction", "Magic -- Fiction", "Dragons -- Fiction", "Large type books"],
@@ -118,184 +111,76 @@ def read_export() -> list[Book]:
         ]
 
 
-class SyntheticApis:
-    """Open Library and Google Books on two loopback ports, answering from `books`."""
-
-    def __init__(self, books: list[Book]) -> None:
-        self.books = books
-        self.latency = 0.0
-        self.requests = 0
-        self._lock = threading.Lock()
-        self._servers = [
-            ThreadingHTTPServer(("127.0.0.1", 0), self._handler(api)) for api in ("ol", "gb")
-        ]
-        for server in self._servers:
-            server.daemon_threads = True
-            threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-            ).start()
-
-    def urls(self) -> tuple[str, str]:
-        return tuple(f"http://127.0.0.1:{s.server_address[1]}" for s in self._servers)  # type: ignore[return-value]
-
-    def close(self) -> None:
-        for server in self._servers:
-            server.shutdown()
-            server.server_close()
-
-    def count(self) -> int:
-        with self._lock:
-            return self.requests
-
-    # responses
-
-    def _doc(self, book: Book) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "key": f"/works/OL{book.number}W",
+def fixture_for(book: Book) -> FixtureBook:
+    """What the two APIs know of `book`, by its profile: a search doc (with subjects unless
+    "bare"), or only an edition and its work under /isbn/ ("edition", a search miss), and a
+    Google volume unless the book is unknown."""
+    number, isbns = book.number, tuple(i for i in (book.isbn13, book.isbn10) if i)
+    work_key = f"/works/OL{number}W"
+    search_doc: dict[str, Any] | None = None
+    if book.profile in ("search", "bare"):
+        search_doc = {
+            "key": work_key,
             "title": re.sub(r"\s*\(.*#\d+\)$", "", book.title),
             "author_name": [book.author],
-            "isbn": [i for i in (book.isbn13, book.isbn10) if i],
+            "isbn": list(isbns),
             "first_publish_year": 1950 + book.row % 70,
             "number_of_pages_median": 150 + book.row * 7 % 500,
             "cover_i": 5_000_000 + book.row,
         }
-        if book.profile != "bare":
-            doc["subject"] = SUBJECT_POOLS[book.row % len(SUBJECT_POOLS)]
-        return doc
-
-    def openlibrary(
-        self, path: str, query: dict[str, list[str]]
-    ) -> tuple[int, dict[str, str], Any]:
-        if path == "/search.json":
-            q = query.get("q", [""])[0]
-            searchable = [b for b in self.books if b.profile in ("search", "bare")]
-            if match := re.search(r"isbn:\(?([^)]*)\)?", q):
-                wanted = {normalize_isbn(i) for i in match.group(1).split(" OR ")}
-                hits = [b for b in searchable if b.isbn13 in wanted]
-            else:
-                title = query.get("title", [""])[0].casefold()
-                hits = [b for b in searchable if b.title.casefold().startswith(title) and title]
-            return 200, {}, {"numFound": len(hits), "docs": [self._doc(b) for b in hits]}
-        if match := re.fullmatch(r"/isbn/(\d{13})\.json", path):
-            for book in self.books:
-                if book.isbn13 == match.group(1) and book.profile == "edition":
-                    return 302, {"Location": f"/books/OL{book.number}M.json"}, None
-        if match := re.fullmatch(r"/books/OL(\d+)M\.json", path):
-            book = self.books[int(match.group(1)) - 1001]
-            return (
-                200,
-                {},
-                {
-                    "key": f"/books/OL{book.number}M",
-                    "title": book.title,
-                    "number_of_pages": 300,
-                    "publish_date": "March 3, 1998",
-                    "works": [{"key": f"/works/OL{book.number}W"}],
-                },
-            )
-        if match := re.fullmatch(r"/works/OL(\d+)W\.json", path):
-            book = self.books[int(match.group(1)) - 1001]
-            return (
-                200,
-                {},
-                {"key": f"/works/OL{book.number}W", "subjects": SUBJECT_POOLS[book.row % 10]},
-            )
-        return 404, {}, {"error": "notfound"}
-
-    def google(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], Any]:
-        q = query.get("q", [""])[0]
-        known = [b for b in self.books if b.profile in ("bare", "google", "search", "edition")]
-        if match := re.search(r"isbn:(\d{13})", q):
-            hits = [b for b in known if b.isbn13 == match.group(1)]
-        else:
-            phrase = re.search(r'intitle:"([^"]*)"', q)
-            title = phrase.group(1).casefold() if phrase else ""
-            hits = [
-                b for b in known if not b.isbn13 and title and b.title.casefold().startswith(title)
-            ]
-        items = [
-            {
-                "id": f"vol{b.number}",
-                "volumeInfo": {
-                    "title": b.title,
-                    "authors": [b.author],
-                    "publishedDate": "2001-05-01",
-                    "pageCount": 222,
-                    "categories": [GOOGLE_CATEGORIES[b.row % len(GOOGLE_CATEGORIES)]],
-                    "imageLinks": {
-                        "thumbnail": f"http://books.google.com/books/content?id=vol{b.number}"
-                    },
-                    "industryIdentifiers": [{"type": "ISBN_13", "identifier": b.isbn13 or ""}],
-                },
-            }
-            for b in hits
-        ]
-        body: dict[str, Any] = {"kind": "books#volumes", "totalItems": len(items)}
-        if items:
-            body["items"] = items
-        return 200, {}, body
-
-    def _handler(self, api: str) -> type[BaseHTTPRequestHandler]:
-        apis = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                with apis._lock:
-                    apis.requests += 1
-                if apis.latency:
-                    time.sleep(apis.latency)
-                parts = urlsplit(self.path)
-                query = parse_qs(parts.query)
-                answer = apis.openlibrary if api == "ol" else apis.google
-                status, headers, body = answer(parts.path, query)
-                payload = b"" if body is None else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-        return Handler
+        if book.profile == "search":
+            search_doc["subject"] = SUBJECT_POOLS[book.row % len(SUBJECT_POOLS)]
+    edition_only = book.profile == "edition"
+    edition = {
+        "key": f"/books/OL{number}M",
+        "title": book.title,
+        "isbn_13": [book.isbn13] if book.isbn13 else [],
+        "isbn_10": [book.isbn10] if book.isbn10 else [],
+        "number_of_pages": 300,
+        "publish_date": "March 3, 1998",
+        "works": [{"key": work_key}],
+    }
+    work = {"key": work_key, "subjects": SUBJECT_POOLS[book.row % len(SUBJECT_POOLS)]}
+    volume = {
+        "id": f"vol{number}",
+        "volumeInfo": {
+            "title": book.title,
+            "authors": [book.author],
+            "publishedDate": "2001-05-01",
+            "pageCount": 222,
+            "categories": [GOOGLE_CATEGORIES[book.row % len(GOOGLE_CATEGORIES)]],
+            "imageLinks": {"thumbnail": f"http://books.google.com/books/content?id=vol{number}"},
+            "industryIdentifiers": (
+                [{"type": "ISBN_13", "identifier": book.isbn13}] if book.isbn13 else []
+            ),
+        },
+    }
+    return FixtureBook(
+        name=f"row{book.row}",
+        title=book.title,
+        authors=(book.author,),
+        isbns=isbns,
+        search_doc=search_doc,
+        edition=edition if edition_only else None,
+        work=work if edition_only else None,
+        google_volume=volume if book.profile != "unknown" else None,
+    )
 
 
 @dataclasses.dataclass
 class Bench:
     session: boto3.Session
     env: ServiceEnvironment
-    apis: SyntheticApis
+    upstream: UpstreamServer
 
     def deps(self, **overrides: str) -> Dependencies:
-        ol, gb = self.apis.urls()
         environment = {
             **self.env.as_env(),
-            "OPENLIBRARY_BASE_URL": ol,
-            "GOOGLE_BOOKS_BASE_URL": gb,
+            **self.upstream.env(),
             "CONTACT": "bench@example.org",
             **overrides,
         }
         return Dependencies.build(Settings.from_env(environment), self.session)
-
-    def new_job(self, total: int) -> str:
-        job_id = str(uuid.uuid4())
-        record = JobRecord(
-            job_id=job_id,
-            status=JobStatus.QUEUED,
-            source_key=upload_key(job_id),
-            created_at=NOW,
-            updated_at=NOW,
-            total=total,
-        )
-        self.session.resource("dynamodb").Table(self.env.jobs_table).put_item(
-            Item=job_record_to_item(record)
-        )
-        return job_id
 
     def clear_cache(self) -> None:
         table = self.session.resource("dynamodb").Table(self.env.cache_table)
@@ -309,17 +194,7 @@ def batches(job_id: str, books: list[Book], size: int = 10) -> Iterator[dict[str
             {
                 "MessageId": str(uuid.uuid4()),
                 "ReceiptHandle": "r",
-                "Body": encode(
-                    BookTask(
-                        job_id=job_id,
-                        book_id=f"row{book.row}",
-                        title=book.title,
-                        author=book.author,
-                        isbn13=book.isbn13,
-                        isbn10=book.isbn10,
-                        queued_at=NOW,
-                    )
-                ).decode(),
+                "Body": encode(task_for(fixture_for(book), job_id)).decode(),
                 "Attributes": {"ApproximateReceiveCount": "1"},
             }
             for book in books[start : start + size]
@@ -331,16 +206,15 @@ def run(
     bench: Bench, deps: Dependencies, books: list[Book]
 ) -> tuple[int, float, list[BatchReport]]:
     """Processes `books` as a new job in batches of 10: (upstream requests, seconds, reports)."""
-    job_id = bench.new_job(len(books))
-    before, started = bench.apis.count(), time.perf_counter()
+    job_id = new_job(bench.session, bench.env, len(books))
+    before, started = bench.upstream.request_count(), time.perf_counter()
     reports = []
     for event in batches(job_id, books):
         processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        context = LambdaContext(function_name="bench", timeout_seconds=60)
-        response, report = process_batch(event, context, deps, processor)
+        response, report = process_batch(event, context(), deps, processor)
         assert not response["batchItemFailures"], response
         reports.append(report)
-    return bench.apis.count() - before, time.perf_counter() - started, reports
+    return bench.upstream.request_count() - before, time.perf_counter() - started, reports
 
 
 def request_economy(bench: Bench, books: list[Book]) -> dict[str, float]:
@@ -386,7 +260,7 @@ def batch_wall_time(bench: Bench, books: list[Book]) -> None:
             return "with an edition-only book"
         return "with a search miss" if profiles - {"search", "bare"} else "all in the search index"
 
-    bench.apis.latency = LATENCY
+    bench.upstream.set_latency(LATENCY)
     print(
         f"\nEnrichment wall time of a cold batch of 10 ISBN books at {LATENCY * 1000:.0f} ms latency,"
         f" in round trips (wall / {LATENCY} s), {len(chunks)} batches"
@@ -412,7 +286,7 @@ def batch_wall_time(bench: Bench, books: list[Book]) -> None:
                 f" median, {max(trips):4.1f} worst; {requests:.1f} requests per batch"
                 f" (one at a time: {requests:.1f} round trips)"
             )
-    bench.apis.latency = 0.0
+    bench.upstream.set_latency(0.0)
 
 
 def overhead(per_book: dict[str, float]) -> None:
@@ -456,17 +330,13 @@ def main() -> None:
     os.environ.update(fake)
     os.environ.pop("AWS_ENDPOINT_URL", None)
     books = read_export()
-    apis = SyntheticApis(books)
-    try:
-        with mock_aws():
-            session = boto3.Session(region_name="us-east-1")
-            bench = Bench(session, create_resources(session), apis)
-            per_book = request_economy(bench, books)
-            batch_wall_time(bench, books)
-            overhead(per_book)
-            memory(bench, books)
-    finally:
-        apis.close()
+    with UpstreamServer(fixture_for(book) for book in books) as upstream, mock_aws():
+        session = boto3.Session(region_name="us-east-1")
+        bench = Bench(session, create_resources(session), upstream)
+        per_book = request_economy(bench, books)
+        batch_wall_time(bench, books)
+        overhead(per_book)
+        memory(bench, books)
 
 
 if __name__ == "__main__":
