@@ -1,9 +1,10 @@
-"""One SQS batch of book tasks: decoded, enriched together, then recorded record by record.
+"""One SQS batch of book tasks: decoded, enriched and recorded together, settled per record.
 
 The whole batch is looked at first, because that is what makes it cheap: one cache read, one
-Open Library search for every ISBN, concurrent requests. The per-record handler that the
-BatchProcessor calls then decides each book's result and records it; any exception there fails
-that record alone, and SQS delivers it again.
+Open Library search for every ISBN, concurrent requests, and one transaction per job for the
+books whose result is decided. Each record's outcome is decided in that pass; the per-record
+handler the BatchProcessor calls then returns or raises it, so every record still succeeds or
+fails alone in the partial batch response, and SQS delivers a failed one again.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ from services.book_processor.enrichment import (
 from services.book_processor.google_books import GoogleBooksClient
 from services.book_processor.openlibrary import OpenLibraryClient
 from services.book_processor.progress import (
+    MAX_BOOKS_PER_TRANSACTION,
     JobNotFound,
     Recorded,
     is_fully_accounted,
     read_job,
-    record_result,
+    record_results,
     send_completion_signal,
 )
 from services.book_processor.settings import GOOGLE_BOOKS, OPENLIBRARY, Settings
@@ -63,6 +65,7 @@ from services.book_processor.upstream import (
 logger = logging.getLogger(__name__)
 
 ENRICHMENT_DISABLED = "enrichment disabled"
+ALREADY_RECORDED = "already recorded"
 
 
 class PoisonMessage(ValueError):
@@ -194,7 +197,8 @@ class BatchReport:
 
 
 class BatchWork:
-    """The decoded and enriched batch, and the per-record handler the BatchProcessor calls."""
+    """The decoded, enriched and recorded batch, and the per-record handler the BatchProcessor
+    calls: it returns (or raises) the outcome the constructor decided for that record."""
 
     def __init__(self, records: list[dict[str, Any]], deps: Dependencies, context: Any) -> None:
         self.deps = deps
@@ -202,8 +206,9 @@ class BatchWork:
         self.jobs_touched: set[str] = set()
         self.left_for_retry: list[tuple[SQSRecord, int]] = []  # (record, attempt)
         self._tasks: dict[str, BookTask | PoisonMessage] = {}
-        for raw in records:
-            record = SQSRecord(raw)
+        self._verdicts: dict[str, str | Exception] = {}  # by message id: returned or raised
+        sqs_records = [SQSRecord(raw) for raw in records]
+        for record in sqs_records:
             try:
                 self._tasks[record.message_id] = decode_task(record.body)
             except PoisonMessage as exc:
@@ -225,38 +230,94 @@ class BatchWork:
                 )
             except Exception:  # each record then fails alone (or ends failed on its last try)
                 logger.exception("enrichment of the batch failed unexpectedly")
+        self._decide_and_record(sqs_records)
 
     def handle_record(self, record: SQSRecord) -> str:
-        task = self._tasks.get(record.message_id)
-        if task is None:
-            task = decode_task(record.body)
-        if isinstance(task, PoisonMessage):
-            self.report.poison += 1
-            logger.warning("unusable message %s: %s", record.message_id, task)
-            raise PoisonMessage(str(task))
-        if (task.job_id, task.book_id) in self._already_recorded:
-            self.report.duplicates += 1
-            self.jobs_touched.add(task.job_id)
-            return "already recorded"
-        attempt = receive_count(record)
+        if record.message_id not in self._verdicts:  # not in the records the batch was built on
+            self._decide_and_record([record])
+        verdict = self._verdicts[record.message_id]
+        if isinstance(verdict, Exception):
+            raise verdict
+        return verdict
+
+    def _decide_and_record(self, records: list[SQSRecord]) -> None:
+        """Decides each record's result, then records the decided books with one transaction
+        per job. A book's first decided copy in the batch is recorded; later copies are
+        duplicates that share its fate. Poison messages and books left for retry stay out."""
+        copies: dict[tuple[str, str], list[str]] = {}  # message ids of each decided book
+        decided: dict[str, list[BookResult]] = {}  # by job, one result per book
+        for record in records:
+            message_id = record.message_id
+            task = self._tasks.get(message_id)
+            if task is None:
+                try:
+                    task = self._tasks[message_id] = decode_task(record.body)
+                except PoisonMessage as exc:
+                    task = self._tasks[message_id] = exc
+            if isinstance(task, PoisonMessage):
+                self.report.poison += 1
+                logger.warning("unusable message %s: %s", message_id, task)
+                self._verdicts[message_id] = task
+                continue
+            book = (task.job_id, task.book_id)
+            if book in self._already_recorded:
+                self.report.duplicates += 1
+                self.jobs_touched.add(task.job_id)
+                self._verdicts[message_id] = ALREADY_RECORDED
+                continue
+            if book in copies:
+                copies[book].append(message_id)
+                continue
+            attempt = receive_count(record)
+            try:
+                result = self._result_for(task, attempt)
+            except EnrichmentIncomplete as exc:
+                self.left_for_retry.append((record, attempt))
+                self._verdicts[message_id] = exc
+                continue
+            except Exception as exc:  # this record fails alone
+                logger.exception("no result for book %s/%s", task.job_id, task.book_id)
+                self._verdicts[message_id] = exc
+                continue
+            copies[book] = [message_id]
+            decided.setdefault(task.job_id, []).append(result)
+        for job_id, results in decided.items():
+            for start in range(0, len(results), MAX_BOOKS_PER_TRANSACTION):
+                self._record(job_id, results[start : start + MAX_BOOKS_PER_TRANSACTION], copies)
+
+    def _record(
+        self, job_id: str, results: list[BookResult], copies: dict[tuple[str, str], list[str]]
+    ) -> None:
+        """One transaction for these books of one job; sets the verdict of each copy."""
         try:
-            result = self._result_for(task, attempt)
-        except EnrichmentIncomplete:
-            self.left_for_retry.append((record, attempt))
-            raise
-        try:
-            recorded = record_result(
-                self.deps.dynamodb, self.deps.settings.jobs_table, result, self.deps.clock()
+            recorded = record_results(
+                self.deps.dynamodb,
+                self.deps.settings.jobs_table,
+                job_id,
+                results,
+                self.deps.clock(),
             )
-        except JobNotFound:
-            logger.error("no job item for %s: book %s left for the DLQ", task.job_id, task.book_id)
-            raise
-        self.jobs_touched.add(task.job_id)
-        if recorded is Recorded.ALREADY:
-            self.report.duplicates += 1
-            return "already recorded"
-        self.report.recorded[result.status.value] += 1
-        return result.status.value
+        except Exception as exc:  # these records fail (a missing job item ends in the DLQ)
+            if isinstance(exc, JobNotFound):
+                logger.error("no job item for %s: %d books left for the DLQ", job_id, len(results))
+            else:
+                logger.exception("recording %d books of job %s failed", len(results), job_id)
+            for result in results:
+                for message_id in copies[(job_id, result.book_id)]:
+                    self._verdicts[message_id] = exc
+            return
+        self.jobs_touched.add(job_id)
+        for result in results:
+            first, *later = copies[(job_id, result.book_id)]
+            if recorded[result.book_id] is Recorded.NEW:
+                self.report.recorded[result.status.value] += 1
+                self._verdicts[first] = result.status.value
+            else:
+                self.report.duplicates += 1
+                self._verdicts[first] = ALREADY_RECORDED
+            for message_id in later:
+                self.report.duplicates += 1
+                self._verdicts[message_id] = ALREADY_RECORDED
 
     def _result_for(self, task: BookTask, attempt: int) -> BookResult:
         settings = self.deps.settings

@@ -1,8 +1,10 @@
 """Results and progress in the jobs table (layout: contracts/storage.py).
 
-Per book, one transaction: Put BOOK#{book_id} if absent + ADD 1 to the job's `succeeded` or
-`failed`. A redelivered or concurrent duplicate fails the Put's condition, the whole transaction
-is cancelled, and nothing is counted twice; the book is then simply done.
+Per job and batch, one transaction: Put BOOK#{book_id} if absent for each decided book + one
+ADD of the batch's `succeeded` and `failed` counts to the job item. A result and its count
+commit together. A book an earlier (or concurrent) delivery already stored fails its Put's
+condition and cancels the transaction; the cancellation reasons name it, and the transaction
+is tried again without it (and without its count): nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import enum
 import logging
 import random
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -24,6 +27,8 @@ from contracts.storage import JOB_SK, book_sk, job_pk, job_record_from_item
 logger = logging.getLogger(__name__)
 
 RESULT_TTL = dt.timedelta(days=30)
+# A transaction holds at most 100 items: the books' Puts and the job item's Update.
+MAX_BOOKS_PER_TRANSACTION = 99
 _CONFLICT_RETRIES = 4
 _deserializer = TypeDeserializer()
 
@@ -42,50 +47,91 @@ def outcome_of(result: BookResult) -> str:
     return "failed" if result.status == EnrichmentStatus.FAILED else "succeeded"
 
 
-def record_result(client: Any, table: str, result: BookResult, now: dt.datetime) -> Recorded:
-    outcome = outcome_of(result)
-    items = [
-        {
-            "Put": {
-                "TableName": table,
-                "Item": {
-                    "pk": {"S": job_pk(result.job_id)},
-                    "sk": {"S": book_sk(result.book_id)},
-                    "result": {"S": encode(result).decode()},
-                    "outcome": {"S": outcome},
-                    "expires_at": {"N": str(int((now + RESULT_TTL).timestamp()))},
-                },
-                "ConditionExpression": "attribute_not_exists(sk)",
-            }
-        },
-        {
-            "Update": {
-                "TableName": table,
-                "Key": {"pk": {"S": job_pk(result.job_id)}, "sk": {"S": JOB_SK}},
-                "UpdateExpression": "ADD #counter :one",
-                "ConditionExpression": "attribute_exists(pk)",
-                "ExpressionAttributeNames": {"#counter": outcome},
-                "ExpressionAttributeValues": {":one": {"N": "1"}},
-            }
-        },
-    ]
-    for attempt in range(_CONFLICT_RETRIES + 1):
+def record_results(
+    client: Any, table: str, job_id: str, results: Sequence[BookResult], now: dt.datetime
+) -> dict[str, Recorded]:
+    """Stores and counts the results of one job (distinct books, at most
+    MAX_BOOKS_PER_TRANSACTION) in one transaction; returns how each book was recorded.
+    Raises JobNotFound when the job item is missing (nothing is stored then)."""
+    if len({r.book_id for r in results}) != len(results) or any(
+        r.job_id != job_id for r in results
+    ):
+        raise ValueError("one transaction records distinct books of one job")
+    if len(results) > MAX_BOOKS_PER_TRANSACTION:
+        raise ValueError(f"at most {MAX_BOOKS_PER_TRANSACTION} books per transaction")
+    recorded: dict[str, Recorded] = {}
+    pending = list(results)
+    conflicts = 0
+    while pending:
         try:
-            client.transact_write_items(TransactItems=items)
-            return Recorded.NEW
+            client.transact_write_items(TransactItems=_transaction(table, job_id, pending, now))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
             codes = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if codes and codes[0] == "ConditionalCheckFailed":
-                return Recorded.ALREADY
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                raise JobNotFound(f"job {result.job_id} has no job item") from exc
-            if "TransactionConflict" not in codes or attempt == _CONFLICT_RETRIES:
+            if len(codes) > len(pending) and codes[len(pending)] == "ConditionalCheckFailed":
+                raise JobNotFound(f"job {job_id} has no job item") from exc
+            stored_before = {
+                r.book_id
+                for r, code in zip(pending, codes, strict=False)
+                if code == "ConditionalCheckFailed"
+            }
+            if stored_before:  # counted by an earlier delivery: try again without them
+                recorded.update(dict.fromkeys(stored_before, Recorded.ALREADY))
+                pending = [r for r in pending if r.book_id not in stored_before]
+                continue
+            if "TransactionConflict" not in codes or conflicts == _CONFLICT_RETRIES:
                 raise
-            # Another writer holds the job item (other books of the job, or a duplicate).
-            time.sleep(random.uniform(0, 0.05 * 2**attempt))
-    raise AssertionError("unreachable")
+            # Another writer holds the job item (another batch of the job, or a duplicate).
+            time.sleep(random.uniform(0, 0.05 * 2**conflicts))
+            conflicts += 1
+        else:
+            recorded.update(dict.fromkeys((r.book_id for r in pending), Recorded.NEW))
+            pending = []
+    return recorded
+
+
+def _transaction(
+    table: str, job_id: str, results: Sequence[BookResult], now: dt.datetime
+) -> list[dict[str, Any]]:
+    """One Put per book, then the job item's Update (its position tells its cancellation
+    reason apart from the books')."""
+    expires_at = str(int((now + RESULT_TTL).timestamp()))
+    items: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": {
+                    "pk": {"S": job_pk(job_id)},
+                    "sk": {"S": book_sk(result.book_id)},
+                    "result": {"S": encode(result).decode()},
+                    "outcome": {"S": outcome_of(result)},
+                    "expires_at": {"N": expires_at},
+                },
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        }
+        for result in results
+    ]
+    counts = {"succeeded": 0, "failed": 0}
+    for result in results:
+        counts[outcome_of(result)] += 1
+    counted = {name: count for name, count in counts.items() if count}
+    items.append(
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": {"S": job_pk(job_id)}, "sk": {"S": JOB_SK}},
+                "UpdateExpression": "ADD " + ", ".join(f"#{name} :{name}" for name in counted),
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeNames": {f"#{name}": name for name in counted},
+                "ExpressionAttributeValues": {
+                    f":{name}": {"N": str(count)} for name, count in counted.items()
+                },
+            }
+        }
+    )
+    return items
 
 
 def read_job(client: Any, table: str, job_id: str) -> JobRecord | None:

@@ -8,14 +8,17 @@ import threading
 from typing import Any
 
 import boto3
+import msgspec
 import pytest
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
 from contracts.codec import encode
-from contracts.messages import EnrichmentStatus, JobStatus
+from contracts.messages import BookResult, EnrichmentStatus, JobStatus
 from local_runtime.resources import ServiceEnvironment
 from services.book_processor.processing import process_batch, redelivery_delay
+from services.book_processor.progress import JobNotFound, Recorded, record_results
 from tests.book_processor.support import (
+    NOW,
     TEN_BOOKS,
     TaskQueue,
     completion_signals,
@@ -59,6 +62,31 @@ class CrashAfterCall:
             return result
 
         return call
+
+
+def count_transactions(client: Any) -> list[list[dict[str, Any]]]:
+    """The TransactItems of every TransactWriteItems call `client` makes from now on."""
+    calls: list[list[dict[str, Any]]] = []
+
+    def remember(params: dict[str, Any], **_: Any) -> None:
+        calls.append(params["TransactItems"])
+
+    client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", remember)
+    return calls
+
+
+class ReadsNothingRecorded:
+    """A DynamoDB client whose BatchGetItem finds nothing, as when the batch's look-up of
+    recorded books runs just before another delivery commits them."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def batch_get_item(self, **_: Any) -> dict[str, Any]:
+        return {"Responses": {}, "UnprocessedKeys": {}}
 
 
 def _queue_job(
@@ -208,18 +236,20 @@ def test_two_copies_processed_at_the_same_time_count_once(
     assert len(stored_results(*processor_env, job_id)) == 5
 
 
-def test_a_crash_after_some_results_were_written_does_not_double_count_on_redelivery(
+def test_a_crash_between_the_transactions_of_two_jobs_does_not_double_count_on_redelivery(
     processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
 ) -> None:
     session, env = processor_env
-    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS)
+    first_job = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS[:5])
+    second_job = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS[5:])
     messages = queue.receive()
+    assert len(messages) == 10
     deps = dependencies()
     crashing = dataclasses.replace(
-        deps, dynamodb=CrashAfterCall(deps.dynamodb, "transact_write_items", calls=6)
+        deps, dynamodb=CrashAfterCall(deps.dynamodb, "transact_write_items", calls=0)
     )
 
-    # The 7th book's transaction commits, then the process dies: no response, nothing deleted.
+    # One job's transaction commits, then the process dies: no response, nothing deleted.
     with pytest.raises(SimulatedCrash):
         process_batch(
             queue.event(messages),
@@ -227,7 +257,10 @@ def test_a_crash_after_some_results_were_written_does_not_double_count_on_redeli
             crashing,
             BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
         )
-    assert job_record(session, env, job_id).succeeded == 7
+    counted = {
+        job_id: job_record(session, env, job_id).succeeded for job_id in (first_job, second_job)
+    }
+    assert sorted(counted.values()) == [0, 5]
     assert completion_signals(session, env) == []
     queue.release(messages)
 
@@ -236,12 +269,105 @@ def test_a_crash_after_some_results_were_written_does_not_double_count_on_redeli
     response, report = run_batch(queue, redelivered, deps)
 
     assert response == {"batchItemFailures": []}
-    assert (report.recorded["enriched"], report.duplicates) == (3, 7)
+    assert (report.recorded["enriched"], report.duplicates) == (5, 5)
+    for job_id in (first_job, second_job):
+        job = job_record(session, env, job_id)
+        assert (job.succeeded, job.failed, job.total) == (5, 0, 5)
+        attempts = {r.attempt for r in stored_results(session, env, job_id).values()}
+        assert attempts == ({1} if counted[job_id] else {2})
+    signalled = sorted(s.job_id for s in completion_signals(session, env))
+    assert signalled == sorted([first_job, second_job])
+
+
+def test_a_batch_of_ten_books_of_one_job_is_recorded_with_one_transaction(
+    processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
+) -> None:
+    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS)
+    deps = dependencies()
+    transactions = count_transactions(deps.dynamodb)
+
+    response, report = run_batch(queue, queue.receive(), deps)
+
+    assert response == {"batchItemFailures": []}
+    assert [len(items) for items in transactions] == [11]  # ten Puts and one Update
+    (update,) = (item["Update"] for item in transactions[0] if "Update" in item)
+    assert update["UpdateExpression"] == "ADD #succeeded :succeeded"
+    assert update["ExpressionAttributeValues"] == {":succeeded": {"N": "10"}}
+    assert report.recorded == {"enriched": 10}
+    assert job_record(*processor_env, job_id).succeeded == 10
+
+
+def test_a_batch_mixing_recorded_and_new_books_counts_only_the_new_ones(
+    processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
+) -> None:
+    session, env = processor_env
+    job_id = new_job(session, env, total=10)
+    queue.send(task_for(fixture_books[name], job_id) for name in TEN_BOOKS[:4])
+    run_batch(queue, queue.receive())
+    earlier = stored_results(session, env, job_id)
+    # The orchestrator sends all ten again; the batch's look-up of recorded books misses the
+    # four (it ran before the earlier delivery committed), so the transaction's conditions
+    # are what find them.
+    queue.send(task_for(fixture_books[name], job_id) for name in TEN_BOOKS)
+    messages = queue.receive()
+    assert len(messages) == 10
+    deps = dependencies()
+    transactions = count_transactions(deps.dynamodb)
+    racing = dataclasses.replace(deps, dynamodb=ReadsNothingRecorded(deps.dynamodb))
+
+    response, report = run_batch(queue, messages, racing)
+
+    assert response == {"batchItemFailures": []}
+    assert (report.recorded["enriched"], report.duplicates) == (6, 4)
+    assert [len(items) for items in transactions] == [11, 7]  # again without the four
+    assert transactions[1][-1]["Update"]["ExpressionAttributeValues"] == {":succeeded": {"N": "6"}}
     job = job_record(session, env, job_id)
     assert (job.succeeded, job.failed, job.total) == (10, 0, 10)
     results = stored_results(session, env, job_id)
-    assert sorted(r.attempt for r in results.values()) == [1] * 7 + [2] * 3
+    assert {book: results[book] for book in earlier} == earlier
     assert [s.job_id for s in completion_signals(session, env)] == [job_id]
+
+
+def test_one_transaction_stores_and_counts_succeeded_and_failed_books_and_skips_stored_ones(
+    processor_env: Env,
+) -> None:
+    session, env = processor_env
+    job_id = new_job(session, env, total=3)
+    client = session.client("dynamodb")
+
+    def result(book_id: str, status: EnrichmentStatus) -> BookResult:
+        return BookResult(
+            job_id=job_id, book_id=book_id, status=status, attempt=1, processed_at=NOW
+        )
+
+    stored = result("stored", EnrichmentStatus.NOT_FOUND)
+    assert record_results(client, env.jobs_table, job_id, [stored], NOW) == {"stored": Recorded.NEW}
+    batch = [
+        result("found", EnrichmentStatus.ENRICHED),
+        msgspec.structs.replace(stored, attempt=2),
+        result("given_up", EnrichmentStatus.FAILED),
+    ]
+
+    recorded = record_results(client, env.jobs_table, job_id, batch, NOW)
+
+    assert recorded == {
+        "found": Recorded.NEW,
+        "stored": Recorded.ALREADY,
+        "given_up": Recorded.NEW,
+    }
+    job = job_record(session, env, job_id)
+    assert (job.succeeded, job.failed) == (2, 1)
+    assert stored_results(session, env, job_id)["stored"].attempt == 1
+    missing_job = "0b7a8f0e-5d8c-4c0e-9a4e-1c2b3d4e5f60"
+    with pytest.raises(JobNotFound):
+        record_results(
+            client,
+            env.jobs_table,
+            missing_job,
+            [msgspec.structs.replace(stored, job_id=missing_job)],
+            NOW,
+        )
+    assert stored_results(session, env, missing_job) == {}
 
 
 def test_a_crash_before_the_completion_signal_is_repaired_by_the_redelivery(
@@ -449,17 +575,24 @@ def test_a_result_is_stored_with_the_documented_item_layout(
     assert int(item["expires_at"]["N"]) > stored.processed_at.timestamp() + 29 * 86400
 
 
-def test_a_book_of_a_job_that_does_not_exist_is_left_for_the_dead_letter_queue(
+def test_the_books_of_a_job_that_does_not_exist_are_left_for_the_dead_letter_queue_alone(
     processor_env: Env, queue: TaskQueue, fixture_books: dict[str, FixtureBook]
 ) -> None:
-    task = task_for(fixture_books["dune"], "0b7a8f0e-5d8c-4c0e-9a4e-1c2b3d4e5f60")
-    queue.send([task])
+    missing_job = "0b7a8f0e-5d8c-4c0e-9a4e-1c2b3d4e5f60"
+    orphans = [task_for(fixture_books[name], missing_job) for name in ["dune", "sapiens"]]
+    queue.send(orphans)
+    job_id = _queue_job(processor_env, queue, fixture_books, TEN_BOOKS[:3])
 
     messages = queue.receive()
-    response, _ = run_batch(queue, messages)
+    assert len(messages) == 5
+    response, report = run_batch(queue, messages)
 
-    assert response == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
-    assert stored_results(*processor_env, task.job_id) == {}
+    orphan_ids = {m["MessageId"] for m in messages if missing_job in m["Body"]}
+    assert {f["itemIdentifier"] for f in response["batchItemFailures"]} == orphan_ids
+    assert len(orphan_ids) == 2
+    assert stored_results(*processor_env, missing_job) == {}
+    assert report.recorded == {"enriched": 3}
+    assert job_record(*processor_env, job_id).succeeded == 3
 
 
 def test_a_book_left_for_retry_comes_back_after_its_redelivery_delay_not_the_queue_timeout(
