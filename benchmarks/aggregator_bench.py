@@ -4,7 +4,8 @@
 
 Prints the time and peak memory of one aggregation (targets: under 2 s, under 300 MB), the
 time of each stage, and the AWS requests per book of the fan-in (target: at most 0.2),
-counted with a botocore event hook on the clients the aggregator uses.
+counted with a botocore event hook on the clients the aggregator uses. moto runs with the
+local runtime's emulator fixes applied (local_runtime/emulator_fixes.py), as `local_runtime` does.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from contracts.messages import (
     JobRecord,
     JobStatus,
 )
+from local_runtime.emulator_fixes import apply_emulator_fixes
 from local_runtime.resources import create_resources
 from services.aggregator.fan_in import AggregatorDependencies, Outcome, aggregate_job
 from services.aggregator.settings import AggregatorSettings
@@ -330,6 +332,7 @@ def main() -> None:
         build_times.append(time.perf_counter() - start)
     dashboard_mb = len(encode(dashboard)) / 2**20
 
+    apply_emulator_fixes()  # as the local runtime does before it starts moto
     with mock_aws():
         session = boto3.Session(
             region_name="us-east-1",
@@ -351,7 +354,8 @@ def main() -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(
-        f"aggregator benchmark: {books:,} books, {len(results):,} stored results (moto in-process)"
+        f"aggregator benchmark: {books:,} books, {len(results):,} stored results "
+        "(moto in-process, local_runtime emulator fixes applied)"
     )
     print(f"  setup (manifest + {len(results):,} result items written): {setup_seconds:.1f} s")
     print(

@@ -28,6 +28,23 @@ process-wide and idempotent.
    botocore's JSON models again (about 0.1 s of CPU each). In AWS those cold starts run on
    separate machines; here they would queue for one interpreter. One process-wide loader
    serves the same parsed (read-only) models to every session.
+
+6. Query cost. For every page of a Query moto sorts the whole table (all partitions) by
+   comparing DynamoTypes, which converts both values again at each comparison: O(table size
+   x log) conversions per page, seconds for a job of 10,000 books. A Query on the table reads
+   one partition, so it is handed just that partition, sorted once by its sort keys' converted
+   values: the same items in the same order (sort keys are unique within a partition and all
+   of the type the key schema declares), without the items at or before the ExclusiveStartKey
+   that moto would step over one comparison at a time. moto's own code still applies the key
+   condition, ExclusiveStartKey, Limit, the 1 MB page, filters and projections.
+
+7. Response serialisation. For every member of every structure in a response (ten per
+   DynamoDB attribute value) moto asks six alias providers which keys to look the value up
+   under. For a plain dict the answer depends only on the shape, its parent shape and the key
+   (a dict has no `Meta` and its class name is always "dict"), so it is computed once per
+   (picker class, providers, shape, parent, key) and the keys are tried in the same order,
+   each read with `dict.get` (what moto's lookup does for a dict and a key without a dot)
+   when the picker has no response transformers to apply.
 """
 
 from __future__ import annotations
@@ -53,6 +70,8 @@ def apply_emulator_fixes() -> None:
         _cheaper_sqs_bookkeeping()
         _cache_request_reflection()
         _share_botocore_loader()
+        _query_reads_only_its_partition()
+        _cache_alias_lookups_for_dicts()
         _applied = True
 
 
@@ -173,3 +192,116 @@ def _share_botocore_loader() -> None:
             return loaders[search_path_string]
 
     botocore.session.create_loader = create_loader  # type: ignore[attr-defined]
+
+
+def _query_reads_only_its_partition() -> None:
+    from moto.dynamodb.models.table import Table
+
+    whole_table_query: Callable[..., Any] = Table.query
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        if index_name or hash_key is None:  # an index spans partitions: moto's own way
+            return whole_table_query(self, hash_key, *args, **kwargs)
+
+        def partition_items() -> list[Any]:
+            # The partition's items in the order `all_items` gives them after moto's filter on
+            # the hash key (a missing partition, or a key of another type, matches nothing).
+            partition = self.items.get(hash_key)
+            if partition is None:
+                return []
+            if not self.range_key_attr:
+                return [partition]
+            items = sorted(partition.values(), key=lambda item: item.range_key.cast_value)
+            return _after_start_key(self, hash_key, items, *_start_and_direction(args, kwargs))
+
+        with _lock:  # the table's own `all_items` is shadowed for this call only
+            self.all_items = partition_items
+            try:
+                return whole_table_query(self, hash_key, *args, **kwargs)
+            finally:
+                del self.all_items
+
+    Table.query = query  # type: ignore[method-assign]
+
+
+def _start_and_direction(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, bool]:
+    start = kwargs.get("exclusive_start_key", args[3] if len(args) > 3 else None)
+    forward = kwargs.get("scan_index_forward", args[4] if len(args) > 4 else True)
+    return start, forward is not False
+
+
+def _after_start_key(
+    table: Any, hash_key: Any, items: list[Any], start: Any, forward: bool
+) -> list[Any]:
+    """Drops the items moto would step over before the ExclusiveStartKey: those at or before it
+    in the query's direction. Any other start key is left for moto to handle."""
+    from bisect import bisect_left, bisect_right
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if not start or not items:
+        return items
+    try:
+        start_hash = DynamoType(start[table.hash_key_attr])
+        start_range = DynamoType(start[table.range_key_attr])
+    except (KeyError, IndexError, TypeError):
+        return items
+    if start_hash != hash_key or start_range.type != items[0].range_key.type:
+        return items
+    values = [item.range_key.cast_value for item in items]
+    if forward:
+        return items[bisect_right(values, start_range.cast_value) :]
+    return items[: bisect_left(values, start_range.cast_value)]
+
+
+def _cache_alias_lookups_for_dicts() -> None:
+    from moto.core.serialize import AttributePicker, XFormedAttributePicker
+
+    for picker in (AttributePicker, XFormedAttributePicker):
+        picker.get_possible_keys = _cached_for_dicts(  # type: ignore[method-assign,assignment]
+            picker.get_possible_keys
+        )
+
+    from moto.core.constants import MISSING
+
+    general_pick: Callable[[Any, Any], Any] = AttributePicker.__call__
+
+    def pick(self: Any, context: Any) -> Any:
+        obj = context.obj
+        if type(obj) is not dict or self.response_transformers:  # noqa: E721 - as above
+            return general_pick(self, context)
+        for possible_key in self.get_possible_keys(context):
+            if "." in possible_key:  # a path: moto's own traversal
+                return general_pick(self, context)
+            value = obj.get(possible_key, MISSING)
+            if value is not MISSING:
+                return value
+        return None
+
+    AttributePicker.__call__ = pick  # type: ignore[method-assign]
+
+
+def _cached_for_dicts(
+    possible_keys: Callable[[Any, Any], Any],
+) -> Callable[[Any, Any], Any]:
+    # Shapes hash by identity; holding them in the keys keeps their ids from being reused.
+    known: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+    def get_possible_keys(self: Any, context: Any) -> Any:
+        if type(context.obj) is not dict:  # noqa: E721 - a dict subclass may have a Meta
+            return possible_keys(self, context)
+        shape = context.shape
+        lookup = (
+            type(self),
+            tuple(self.alias_providers),
+            shape,
+            getattr(shape, "parent", None),
+            context.key,
+        )
+        keys = known.get(lookup)
+        if keys is None:
+            keys = known[lookup] = tuple(possible_keys(self, context))
+        return iter(keys)
+
+    return get_possible_keys

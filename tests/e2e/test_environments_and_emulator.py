@@ -127,3 +127,56 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(aws: Any) -> None:
     assert "Item" not in new
     old = dynamodb.get_item(TableName=table, Key={"pk": {"S": "JOB#1"}, "sk": {"S": "BOOK#old"}})
     assert "Item" in old
+
+
+def _pages(dynamodb: Any, table: str, **query: Any) -> list[list[str]]:
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :book)",
+        "ExpressionAttributeValues": {":pk": {"S": "JOB#1"}, ":book": {"S": "BOOK#"}},
+        "ConsistentRead": True,
+        **query,
+    }
+    pages: list[list[str]] = []
+    while True:
+        page = dynamodb.query(**request)
+        pages.append([item["sk"]["S"] for item in page["Items"]])
+        if "LastEvaluatedKey" not in page:
+            return pages
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def test_a_paginated_query_of_a_large_partition_keeps_dynamodb_order_and_page_bounds(
+    aws: Any,
+) -> None:
+    apply_emulator_fixes()
+    session, env = aws
+    dynamodb = session.client("dynamodb")
+    table = env.jobs_table
+    books = [f"BOOK#{number:04d}" for number in range(2500)]
+    payload = "x" * 1000  # every item is 1,019 bytes: 981 of them fit in a 1 MB page
+    neighbours = [("JOB#1", "JOB"), ("JOB#1", "ZZZ"), ("JOB#0", "BOOK#0001"), ("JOB#2", "BOOK#")]
+    items = [("JOB#1", book) for book in reversed(books)] + neighbours  # stored out of order
+    for start in range(0, len(items), 25):
+        dynamodb.batch_write_item(
+            RequestItems={
+                table: [
+                    {
+                        "PutRequest": {
+                            "Item": {"pk": {"S": pk}, "sk": {"S": sk}, "p": {"S": payload}}
+                        }
+                    }
+                    for pk, sk in items[start : start + 25]
+                ]
+            }
+        )
+
+    forward = _pages(dynamodb, table)
+    backward = _pages(dynamodb, table, ScanIndexForward=False, Limit=700)
+
+    assert [len(page) for page in forward] == [981, 981, 538]
+    whole = dynamodb.get_item(TableName=table, Key={"pk": {"S": "JOB#1"}, "sk": {"S": books[0]}})
+    assert whole["Item"] == {"pk": {"S": "JOB#1"}, "sk": {"S": books[0]}, "p": {"S": payload}}
+    assert [sk for page in forward for sk in page] == books
+    assert [len(page) for page in backward] == [700, 700, 700, 400]
+    assert [sk for page in backward for sk in page] == books[::-1]
