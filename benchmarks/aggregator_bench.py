@@ -165,7 +165,9 @@ def store_job(
                                 {
                                     "pk": storage.job_pk(result.job_id),
                                     "sk": storage.book_sk(result.book_id),
-                                    "result": encode(result),
+                                    # A string attribute, as the book processor
+                                    # stores it (services/book_processor/progress.py).
+                                    "result": encode(result).decode(),
                                     "outcome": (
                                         "failed"
                                         if result.status == EnrichmentStatus.FAILED

@@ -1,7 +1,7 @@
 """End-to-end figures: one export through the whole local pipeline, upload to dashboard.
 
     /work/venv313/bin/python -m benchmarks.e2e_bench [--books 564] [--latency 0.2]
-                                                     [--concurrency 50] [--aws in-process]
+                                                     [--concurrency 50] [--aws server]
 
 A synthetic export (tests/support/exports.py) against the loopback Open Library and Google
 Books (tests/support/upstream_server.py) with `--latency` seconds added to every upstream
@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--books", type=int, default=564)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--aws", choices=("in-process", "server"), default="in-process")
+    parser.add_argument("--aws", choices=("in-process", "server"), default="server")
     parser.add_argument(
         "--visibility-timeout",
         type=int,

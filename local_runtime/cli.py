@@ -162,9 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--aws",
-        choices=("in-process", "server"),
-        default="in-process",
-        help="moto inside the process (default) or moto's server on a loopback port",
+        choices=("server", "in-process"),
+        default="server",
+        help="moto's server in a child process on a loopback port (default: it works on a "
+        "core of its own) or moto inside this process",
     )
     parser.add_argument(
         "--log-level",

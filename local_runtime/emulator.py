@@ -6,13 +6,17 @@ the runtime only decides which environment they see (fake credentials, region, e
 
 from __future__ import annotations
 
+import atexit
 import contextlib
-import logging
 import os
+import select
+import subprocess
+import sys
+import tempfile
 import threading
 import urllib.request
 from collections.abc import Iterator, Mapping
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import boto3
 
@@ -53,6 +57,10 @@ class AwsEmulator(Protocol):
 
     kind: EmulatorKind
 
+    def launch(self) -> None:
+        """Begins starting in the background (what takes time), so that other work overlaps."""
+        ...
+
     def environment(self) -> dict[str, str | None]: ...
 
     def start(self) -> None: ...
@@ -74,6 +82,9 @@ class InProcessEmulator:
 
         self._mock = mock_aws()
 
+    def launch(self) -> None:
+        pass  # nothing to wait for
+
     def environment(self) -> dict[str, str | None]:
         return dict(_ISOLATED_AWS_ENV)
 
@@ -86,28 +97,72 @@ class InProcessEmulator:
 
 
 class _SharedMotoServer:
-    """One ThreadedMotoServer per process on a loopback port, reset between runs.
+    """One moto server per process, in a child process on a loopback port, reset between runs.
 
     Services may keep boto3 clients for the life of the process (as a warm Lambda does), and
     those clients remember their endpoint; a single server keeps them valid across runs.
     """
 
+    STARTUP_TIMEOUT_SECONDS = 60.0
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._endpoint: str | None = None
+        self._endpoint: str | None = None  # known once the server has said it is serving
+        self._process: subprocess.Popen[bytes] | None = None
+        self._errors: Any = None
+
+    def launch(self) -> None:
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._endpoint = None
+                self._process = self._spawn()
 
     def endpoint(self) -> str:
+        self.launch()
         with self._lock:
+            assert self._process is not None
             if self._endpoint is None:
-                from moto.server import ThreadedMotoServer
-
-                # werkzeug logs every request at INFO on stderr; the terminal is for progress.
-                logging.getLogger("werkzeug").setLevel(logging.ERROR)
-                server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-                server.start()
-                host, port = server.get_host_and_port()
-                self._endpoint = f"http://{host}:{port}"
+                self._endpoint = self._wait_until_serving(self._process)
             return self._endpoint
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        # The child imports what this process imports (a pex, a Pants sandbox, a checkout).
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+        self._errors = tempfile.TemporaryFile()  # what the server says if it cannot start
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local_runtime.moto_server"],  # noqa: S603 - a fixed module
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+            env=env,
+        )
+        atexit.register(self._stop, process)
+        return process
+
+    def _wait_until_serving(self, process: subprocess.Popen[bytes]) -> str:
+        assert process.stdout is not None
+        ready = select.select([process.stdout], [], [], self.STARTUP_TIMEOUT_SECONDS)[0]
+        line = process.stdout.readline().decode().strip() if ready else ""
+        if line.startswith("http://127.0.0.1:"):
+            return line
+        process.kill()
+        process.wait()
+        self._errors.seek(0)
+        said = self._errors.read().decode(errors="replace").strip()[-2000:] or line
+        raise RuntimeError(
+            f"the AWS emulator (moto server) did not start (exit code {process.returncode})"
+            + (f": {said}" if said else "")
+        )
+
+    @staticmethod
+    def _stop(process: subprocess.Popen[bytes]) -> None:
+        if process.stdin is not None:
+            process.stdin.close()  # the server's signal to end
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     def reset(self) -> None:
         url = f"{self.endpoint()}/moto-api/reset"  # always http://127.0.0.1:<port>
@@ -121,9 +176,13 @@ _shared_server = _SharedMotoServer()
 
 
 class ServerEmulator:
-    """moto's server on 127.0.0.1: the services reach it over HTTP through AWS_ENDPOINT_URL."""
+    """moto's server in a child process on 127.0.0.1: the services reach it over HTTP through
+    AWS_ENDPOINT_URL, and its work runs beside theirs instead of taking turns with them."""
 
     kind: EmulatorKind = "server"
+
+    def launch(self) -> None:
+        _shared_server.launch()
 
     def environment(self) -> dict[str, str | None]:
         env = dict(_ISOLATED_AWS_ENV)

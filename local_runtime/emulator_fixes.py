@@ -45,6 +45,28 @@ process-wide and idempotent.
    (picker class, providers, shape, parent, key) and the keys are tried in the same order,
    each read with `dict.get` (what moto's lookup does for a dict and a key without a dot)
    when the picker has no response transformers to apply.
+
+8. Projection cost. To project an item moto converts all of it to plain Python values once per
+   projected path, then serialises the result back into a new item whose every attribute
+   re-measures the item's size: tens of microseconds per item, a large share of a Query page.
+   A projection of top-level attribute names only (no `a.b`, no `a[0]`) is a copy of those
+   attributes: the same attributes, values and order, without the round trips.
+
+9. AttributeValue serialisation. Every DynamoDB attribute value in a response is a structure
+   of ten members, and moto's serialiser looks each member up through the alias providers
+   and dispatches on its shape: about a hundred calls per value, half of a Query page's
+   cost. A value that is a plain dict of S, N, BOOL, NULL, SS, NS, M and L members (nested to
+   any depth) serialises to those same members with the same values, in the shape's member
+   order, so it is copied as such. Anything else (binary, a value of an unexpected type, a
+   key that is not a member name, a picker with transformers) takes moto's own way.
+
+10. Cold starts again. Every botocore session registers a few hundred event handlers, and for
+   each one botocore renames the event through its alias table and reads the handler's
+   signature with `inspect` to check that it takes **kwargs; every client copies them and
+   renames them again: a third of the CPU of a session and its three clients, paid again by
+   every execution environment. Both answers are pure functions (of the event name, for the
+   default alias table, which botocore never changes; of the handler's function), so they
+   are remembered process-wide.
 """
 
 from __future__ import annotations
@@ -72,6 +94,9 @@ def apply_emulator_fixes() -> None:
         _share_botocore_loader()
         _query_reads_only_its_partition()
         _cache_alias_lookups_for_dicts()
+        _project_top_level_names_by_copy()
+        _copy_plain_attribute_values()
+        _remember_handler_registration_answers()
         _applied = True
 
 
@@ -305,3 +330,157 @@ def _cached_for_dicts(
         return iter(keys)
 
     return get_possible_keys
+
+
+def _project_top_level_names_by_copy() -> None:
+    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+
+    general_project: Callable[[Any, list[list[str]]], Any] = Item.project
+
+    def project(self: Any, projection_expressions: list[list[str]]) -> Any:
+        if not all(len(path) == 1 and "[" not in path[0] for path in projection_expressions):
+            return general_project(self, projection_expressions)
+        projected: Any = Item.__new__(Item)
+        projected.hash_key = self.hash_key
+        projected.range_key = self.range_key
+        # As moto's deep copy of an item: the source passed the 400 KB check when written.
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(attrs)
+        for (name,) in projection_expressions:
+            if name in self.attrs:
+                dict.__setitem__(attrs, name, copy.deepcopy(self.attrs[name]))
+        projected.attrs = attrs
+        return projected
+
+    Item.project = project  # type: ignore[method-assign]
+
+
+_NOT_PLAIN = object()  # a value the plain copy does not handle: moto serialises it itself
+
+
+def plain_attribute_value(value: Any, members: tuple[str, ...]) -> Any:
+    """What moto's JSON serialiser makes of a DynamoDB AttributeValue given as a plain dict of
+    string, boolean, set, map and list members, or _NOT_PLAIN. `members` is the shape's member
+    order."""
+    if type(value) is not dict:  # noqa: E721 - a dict subclass may carry aliases
+        return _NOT_PLAIN
+    serialized: dict[str, Any] = {}
+    remaining = len(value)
+    for member in members:
+        if member not in value:
+            continue
+        remaining -= 1
+        item = value[member]
+        if item is None:  # moto leaves a None member out
+            continue
+        if member in ("S", "N"):
+            if type(item) is not str:  # noqa: E721
+                return _NOT_PLAIN
+            serialized[member] = item
+        elif member in ("BOOL", "NULL"):
+            if type(item) is not bool:  # noqa: E721
+                return _NOT_PLAIN
+            serialized[member] = item
+        elif member in ("SS", "NS"):
+            if type(item) is not list or any(type(x) is not str for x in item):  # noqa: E721
+                return _NOT_PLAIN
+            serialized[member] = list(item)
+        elif member == "M":
+            if type(item) is not dict:  # noqa: E721
+                return _NOT_PLAIN
+            mapped: dict[str, Any] = {}
+            for name, nested in item.items():
+                mapped[name] = plain_attribute_value(nested, members)
+                if mapped[name] is _NOT_PLAIN:
+                    return _NOT_PLAIN
+            serialized[member] = mapped
+        elif member == "L":
+            if type(item) is not list:  # noqa: E721
+                return _NOT_PLAIN
+            listed = [plain_attribute_value(nested, members) for nested in item]
+            if any(nested is _NOT_PLAIN for nested in listed):
+                return _NOT_PLAIN
+            serialized[member] = listed
+        else:  # B and BS are base64-encoded by moto
+            return _NOT_PLAIN
+    if remaining:  # a key that is no member name (moto may read it as an alias)
+        return _NOT_PLAIN
+    return serialized
+
+
+def _copy_plain_attribute_values() -> None:
+    from moto.core.serialize import (
+        DEFAULT_ALIAS_PROVIDERS,
+        AttributePicker,
+        BaseJSONSerializer,
+    )
+
+    general_structure: Callable[..., None] = BaseJSONSerializer._serialize_type_structure
+
+    def plain_picker(serializer: Any) -> bool:
+        picker = getattr(serializer, "_value_picker", None)
+        return (
+            isinstance(picker, AttributePicker)
+            and not picker.response_transformers
+            and list(picker.alias_providers) == DEFAULT_ALIAS_PROVIDERS
+        )
+
+    def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if (
+            key
+            and shape.name == "AttributeValue"
+            and not shape.serialization
+            and plain_picker(self)
+        ):
+            members = tuple(shape.members)
+            if (
+                all(not member.serialization for member in shape.members.values())
+                and set(members) == _ATTRIBUTE_VALUE_MEMBERS
+            ):
+                plain = plain_attribute_value(value, members)
+                if plain is not _NOT_PLAIN:
+                    serialized[key] = plain
+                    return
+        general_structure(self, serialized, value, shape, key)
+
+    BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
+
+
+_ATTRIBUTE_VALUE_MEMBERS = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
+
+
+def _remember_handler_registration_answers() -> None:
+    import weakref
+
+    import botocore.hooks
+
+    aliaser_init: Callable[..., None] = botocore.hooks.EventAliaser.__init__
+    default_alias_names: dict[str, str] = {}
+
+    def init(self: Any, event_emitter: Any, event_aliases: Any = None) -> None:
+        aliaser_init(self, event_emitter, event_aliases)
+        # The default table, or a client's copy of it: the same answers for every aliaser.
+        if event_aliases is None or event_aliases == botocore.hooks.EVENT_ALIASES:
+            self._alias_name_cache = default_alias_names
+
+    botocore.hooks.EventAliaser.__init__ = init  # type: ignore[method-assign]
+
+    inspect_signature: Callable[[Any], Any] = botocore.hooks.accepts_kwargs
+    verdicts: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+    verdicts_lock = threading.Lock()
+
+    def accepts_kwargs(func: Any) -> Any:
+        function = getattr(func, "__func__", func)  # a bound method has its function's **kwargs
+        try:
+            with verdicts_lock:
+                return verdicts[function]
+        except KeyError:
+            pass
+        except TypeError:  # cannot be weakly referenced: not remembered
+            return inspect_signature(func)
+        verdict = inspect_signature(func)
+        with verdicts_lock:
+            verdicts[function] = verdict
+        return verdict
+
+    botocore.hooks.accepts_kwargs = accepts_kwargs  # type: ignore[attr-defined]

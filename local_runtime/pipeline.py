@@ -52,6 +52,7 @@ from local_runtime.functions import (
     LocalFunction,
     cold_start_handlers,
     new_environment_loader,
+    warm_up_handler_imports,
 )
 from local_runtime.lambda_events import REGION
 from local_runtime.resources import PROCESSOR_TIMEOUT_SECONDS, create_resources
@@ -89,7 +90,8 @@ class RunOptions:
     openlibrary_base_url: str | None = None  # default: OPENLIBRARY_BASE_URL or the real API
     google_books_base_url: str | None = None
     environment: Mapping[str, str] = dataclasses.field(default_factory=dict)  # more service env
-    aws: EmulatorKind = "in-process"
+    # moto's server in a child process: AWS's work runs on another core than the functions'.
+    aws: EmulatorKind = "server"
     run_timeout_seconds: float | None = None  # default: the deadline plus a minute
     monitor_interval_seconds: float = 0.25
     log_file: Path | None = None  # service and runtime logs; default OUT_DIR/pipeline.log
@@ -357,8 +359,10 @@ class LocalPipeline:
             )
             self._stack.callback(self._logs.close)
 
-        service_env = self._service_environment()
         emulator = make_emulator(options.aws)
+        emulator.launch()  # a server takes about a second to start: other work overlaps it
+        service_env = self._service_environment()
+        warm_up_handler_imports()
         self._stack.enter_context(scoped_environ(emulator.environment()))
         emulator.start()
         self._stack.callback(emulator.stop)

@@ -180,3 +180,85 @@ def test_a_paginated_query_of_a_large_partition_keeps_dynamodb_order_and_page_bo
     assert [sk for page in forward for sk in page] == books
     assert [len(page) for page in backward] == [700, 700, 700, 400]
     assert [sk for page in backward for sk in page] == books[::-1]
+
+
+EVERY_KIND_OF_VALUE: dict[str, Any] = {
+    "pk": {"S": "JOB#1"},
+    "sk": {"S": "BOOK#kinds"},
+    "text": {"S": 'naïve «quoted» "text"\n'},
+    "empty": {"S": ""},
+    "number": {"N": "-12.5"},
+    "blob": {"B": b"\x00\xffbinary"},
+    "yes": {"BOOL": True},
+    "no": {"BOOL": False},
+    "nothing": {"NULL": True},
+    "words": {"SS": ["a", "b"]},
+    "numbers": {"NS": ["1", "2.5"]},
+    "blobs": {"BS": [b"x", b"y"]},
+    "empty_map": {"M": {}},
+    "empty_list": {"L": []},
+    "nested": {
+        "M": {
+            "list": {"L": [{"S": "x"}, {"N": "1"}, {"M": {"deep": {"BOOL": False}}}]},
+            "blob": {"B": b"nested"},
+            "null": {"NULL": True},
+        }
+    },
+}
+
+
+def _sorted_sets(item: dict[str, Any]) -> dict[str, Any]:
+    """Sets come back in any order."""
+    return {
+        name: {kind: sorted(value) if kind in ("SS", "NS", "BS") else value}
+        for name, attribute in item.items()
+        for kind, value in attribute.items()
+    }
+
+
+def test_items_of_every_attribute_type_come_back_as_stored(aws: Any) -> None:
+    apply_emulator_fixes()
+    session, env = aws
+    dynamodb = session.client("dynamodb")
+    dynamodb.put_item(TableName=env.jobs_table, Item=EVERY_KIND_OF_VALUE)
+
+    got = dynamodb.get_item(
+        TableName=env.jobs_table, Key={"pk": {"S": "JOB#1"}, "sk": {"S": "BOOK#kinds"}}
+    )["Item"]
+    queried = dynamodb.query(
+        TableName=env.jobs_table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "JOB#1"}},
+    )["Items"]
+
+    assert _sorted_sets(got) == _sorted_sets(EVERY_KIND_OF_VALUE)
+    assert [_sorted_sets(item) for item in queried] == [_sorted_sets(EVERY_KIND_OF_VALUE)]
+
+
+def test_projections_return_exactly_the_named_attributes_and_paths(aws: Any) -> None:
+    apply_emulator_fixes()
+    session, env = aws
+    dynamodb = session.client("dynamodb")
+    dynamodb.put_item(TableName=env.jobs_table, Item=EVERY_KIND_OF_VALUE)
+
+    def projected(expression: str, names: dict[str, str] | None = None) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "TableName": env.jobs_table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": "JOB#1"}},
+            "ProjectionExpression": expression,
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+        items: list[dict[str, Any]] = dynamodb.query(**request)["Items"]
+        assert len(items) == 1
+        return items[0]
+
+    top_level = projected("sk, #blob, words, absent, nested", {"#blob": "blob"})
+    assert _sorted_sets(top_level) == _sorted_sets(
+        {name: EVERY_KIND_OF_VALUE[name] for name in ("sk", "blob", "words", "nested")}
+    )
+    assert projected("nested.list[2].deep, #empty", {"#empty": "empty"}) == {
+        "nested": {"M": {"list": {"L": [{"M": {"deep": {"BOOL": False}}}]}}},
+        "empty": {"S": ""},
+    }
