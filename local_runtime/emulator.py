@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 
 import boto3
 
+from local_runtime import moto_server
 from local_runtime.emulator_fixes import apply_emulator_fixes
 from local_runtime.lambda_events import REGION
 
@@ -130,7 +131,7 @@ class _SharedMotoServer:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
         self._errors = tempfile.TemporaryFile()  # what the server says if it cannot start
         process = subprocess.Popen(
-            [sys.executable, "-m", "local_runtime.moto_server"],  # noqa: S603 - a fixed module
+            [sys.executable, "-m", moto_server.__name__],  # noqa: S603 - a fixed module
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._errors,

@@ -89,22 +89,10 @@ class LocalFunction:
         self._idle: list[Handler] = [handler]
         self._pool_lock = threading.Lock()
         self._stats_lock = threading.Lock()
-        # The first invocation runs alone: what the handler initialises lazily in shared
-        # modules (boto3's default session, for one) is never initialised on many threads.
-        self._first_lock = threading.Lock()
-        self._first_done = False
 
     def invoke(self, event: dict[str, Any]) -> Invocation:
-        if not self._first_done:
-            with self._first_lock:
-                if not self._first_done:
-                    try:
-                        return self._invoke_in_environment(event)
-                    finally:
-                        self._first_done = True
-        return self._invoke_in_environment(event)
-
-    def _invoke_in_environment(self, event: dict[str, Any]) -> Invocation:
+        # Invocations start at once, however many: what handlers share lazily (boto3's default
+        # session, botocore's loader) is initialised at setup, on one thread.
         if self._new_environment is None:
             return self._invoke(self._shared, event)
         handler = self._checkout(self._new_environment)

@@ -176,19 +176,16 @@ def test_a_message_that_keeps_failing_moves_to_the_dlq_after_max_receives(aws: A
     assert _counts(sqs, dlq_url) == (1, 0)
 
 
-def test_the_first_invocation_runs_alone_then_invocations_run_concurrently(aws: Any) -> None:
+def test_invocations_run_concurrently_up_to_the_mapping_concurrency(aws: Any) -> None:
     sqs = aws[0].client("sqs")
     queue_url = _queue(sqs, "work")
     for number in range(12):
         sqs.send_message(QueueUrl=queue_url, MessageBody=f"book {number}")
     both_inside = threading.Barrier(2, timeout=10)
-    cold_start_done = threading.Event()
     seen_together = threading.Event()
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        if not cold_start_done.is_set():  # the first invocation runs alone, as an init would
-            cold_start_done.set()
-        elif not seen_together.is_set():
+        if not seen_together.is_set():
             # Only returns once two invocations are in flight together. Once seen, later
             # batches (moto may split the rest into an odd number of them) need no partner.
             both_inside.wait()

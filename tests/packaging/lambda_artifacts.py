@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-SERVICES = ("orchestrator", "book_processor", "aggregator")
+SERVICES = ("orchestrator", "book_processor", "aggregator", "api")
 
 # Test tooling and the CDK must never ship in a function: dead weight at best, an attack
 # surface at worst.

@@ -1,0 +1,118 @@
+"""The delete token and the API's own item beside the job: pk=JOB#{job_id}, sk=ACCESS.
+
+The orchestrator creates the job item (sk=JOB) when the upload arrives; the API never writes
+it. What the API knows before that (the token's hash, when the upload form expires) lives in
+the ACCESS item, which no other service reads or writes (the aggregator only queries BOOK#).
+
+The token is 256 random bits, returned once; only its SHA-256 is stored. A keyed hash would
+add nothing: a token of that entropy cannot be found from its hash by guessing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from contracts.storage import format_timestamp, job_pk, parse_timestamp
+
+ACCESS_SK = "ACCESS"
+TOKEN_BYTES = 32
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32): 43 characters
+
+
+def new_delete_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def token_matches(presented: str | None, stored_hash: str) -> bool:
+    """Constant-time comparison of hashes; anything not shaped like a token never matches."""
+    if presented is None or not _TOKEN_SHAPE.match(presented):
+        return False
+    return hmac.compare_digest(token_hash(presented), stored_hash)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, None if absent or malformed."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+@dataclasses.dataclass(frozen=True)
+class JobAccess:
+    job_id: str
+    token_sha256: str
+    created_at: dt.datetime
+    upload_key: str
+    upload_expires_at: dt.datetime
+    deleting_at: dt.datetime | None = None  # a delete has started: the job is gone to readers
+
+
+class AccessStore:
+    """ACCESS items through the boto3 resource API (`Table`)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def create(self, access: JobAccess, *, expires_at: dt.datetime) -> None:
+        self._table.put_item(
+            Item={
+                "pk": job_pk(access.job_id),
+                "sk": ACCESS_SK,
+                "token_sha256": access.token_sha256,
+                "created_at": format_timestamp(access.created_at),
+                "upload_key": access.upload_key,
+                "upload_expires_at": format_timestamp(access.upload_expires_at),
+                "expires_at": int(expires_at.timestamp()),  # the table's TTL attribute
+            },
+            # A v4 UUID does not collide; the condition makes sure no token is ever replaced.
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def get(self, job_id: str) -> JobAccess | None:
+        item = self._table.get_item(
+            Key={"pk": job_pk(job_id), "sk": ACCESS_SK}, ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            return None
+        deleting_at = item.get("deleting_at")
+        return JobAccess(
+            job_id=job_id,
+            token_sha256=str(item["token_sha256"]),
+            created_at=parse_timestamp(str(item["created_at"])),
+            upload_key=str(item["upload_key"]),
+            upload_expires_at=parse_timestamp(str(item["upload_expires_at"])),
+            deleting_at=None if deleting_at is None else parse_timestamp(str(deleting_at)),
+        )
+
+    def mark_deleting(self, job_id: str, now: dt.datetime) -> bool:
+        """Records that a delete has started; False if the item is already gone."""
+        try:
+            self._table.update_item(
+                Key={"pk": job_pk(job_id), "sk": ACCESS_SK},
+                UpdateExpression="SET deleting_at = if_not_exists(deleting_at, :now)",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":now": format_timestamp(now)},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def delete(self, job_id: str) -> None:
+        self._table.delete_item(Key={"pk": job_pk(job_id), "sk": ACCESS_SK})

@@ -1,0 +1,135 @@
+"""Removing everything a job left: objects under its three prefixes and its DynamoDB partition.
+
+Each step is idempotent (deleting what is already gone succeeds), so a delete that stopped
+half-way is finished by running it again.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import random
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from contracts.storage import JOB_SK, UPLOAD_PREFIX, job_pk, parse_job_id
+
+MAX_DELETE_OBJECTS = 1000  # DeleteObjects takes at most 1000 keys
+MAX_BATCH_WRITE = 25  # BatchWriteItem takes at most 25 requests
+DELETE_WORKERS = 8
+UNPROCESSED_ATTEMPTS = 8
+
+
+class DeletionError(RuntimeError):
+    pass
+
+
+def upload_prefix(job_id: str) -> str:
+    return f"{UPLOAD_PREFIX}{parse_job_id(job_id)}/"
+
+
+def intermediate_prefix(job_id: str) -> str:
+    return f"jobs/{parse_job_id(job_id)}/"  # the manifest (contracts.storage.manifest_key)
+
+
+def dashboard_prefix(job_id: str) -> str:
+    return f"dashboards/{parse_job_id(job_id)}/"
+
+
+def has_objects(s3: Any, bucket: str, prefix: str) -> bool:
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
+    return bool(listing.get("KeyCount", len(listing.get("Contents", []))))
+
+
+def delete_prefix(s3: Any, bucket: str, prefix: str, *, page_size: int = MAX_DELETE_OBJECTS) -> int:
+    """Deletes every object under `prefix`, one DeleteObjects per listed page; the count."""
+    deleted = 0
+    paginator = s3.get_paginator("list_objects_v2")
+    pages = paginator.paginate(
+        Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": min(page_size, 1000)}
+    )
+    for page in pages:
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if not keys:
+            continue
+        response = s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+        errors = response.get("Errors", [])
+        if errors:
+            first = errors[0]
+            raise DeletionError(
+                f"{len(errors)} objects under {prefix} could not be deleted "
+                f"(first: {first.get('Key')}: {first.get('Code')})"
+            )
+        deleted += len(keys)
+    return deleted
+
+
+def delete_job_item(table: Any, job_id: str) -> None:
+    """The job item goes first: every writer of the partition (the book processor's
+    transaction, the aggregator's claim) requires it, so nothing is added after this."""
+    table.delete_item(Key={"pk": job_pk(job_id), "sk": JOB_SK})
+
+
+def delete_partition(
+    table: Any,
+    job_id: str,
+    *,
+    keep: frozenset[str],
+    page_size: int | None = None,
+    workers: int = DELETE_WORKERS,
+) -> int:
+    """Deletes every item of the job's partition whose sort key is not in `keep`.
+
+    A large library has one item per book: BatchWriteItem calls (25 deletes each) run
+    `workers` at a time, so that 100,000 books take seconds rather than minutes."""
+    client, name = table.meta.client, table.name
+    deleted = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: list[concurrent.futures.Future[int]] = []
+        chunk: list[dict[str, str]] = []
+        for key in _partition_keys(table, job_id, page_size):
+            if key["sk"] in keep:
+                continue
+            chunk.append(key)
+            if len(chunk) == MAX_BATCH_WRITE:
+                pending.append(pool.submit(_batch_delete, client, name, chunk))
+                chunk = []
+        if chunk:
+            pending.append(pool.submit(_batch_delete, client, name, chunk))
+        for future in pending:
+            deleted += future.result()  # the first failure is raised here
+    return deleted
+
+
+def _batch_delete(client: Any, table: str, keys: list[dict[str, str]]) -> int:
+    """One BatchWriteItem of deletes; unprocessed ones (throttling) are sent again.
+
+    `client` is the table resource's client: it takes and returns plain Python values."""
+    requests: list[dict[str, Any]] = [{"DeleteRequest": {"Key": key}} for key in keys]
+    for attempt in range(UNPROCESSED_ATTEMPTS):
+        response = client.batch_write_item(RequestItems={table: requests})
+        requests = response.get("UnprocessedItems", {}).get(table, [])
+        if not requests:
+            return len(keys)
+        time.sleep(min(1.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
+    raise DeletionError(f"{len(requests)} items of {table} were left unprocessed")
+
+
+def _partition_keys(table: Any, job_id: str, page_size: int | None) -> Iterator[dict[str, str]]:
+    query: dict[str, Any] = {
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk"},
+        "ExpressionAttributeValues": {":pk": job_pk(job_id)},
+        "ProjectionExpression": "#pk, #sk",
+        "ConsistentRead": True,
+    }
+    if page_size is not None:
+        query["Limit"] = page_size
+    while True:
+        response = table.query(**query)
+        for item in response.get("Items", []):
+            yield {"pk": str(item["pk"]), "sk": str(item["sk"])}
+        last = response.get("LastEvaluatedKey")
+        if not last:
+            return
+        query["ExclusiveStartKey"] = last

@@ -1,0 +1,37 @@
+"""Lambda entry point: API Gateway HTTP API (payload format 2.0) events.
+
+Thin on purpose: settings, AWS clients and the resolver are built once per cold start, and
+the routes call `services.api.jobs.JobsApi`, whose methods the tests also call directly.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from services.api.app import build_app, metrics
+from services.api.jobs import Clients
+from services.api.settings import ApiSettings
+
+logger = Logger(service="api")
+
+
+@functools.cache
+def dependencies() -> APIGatewayHttpResolver:
+    settings = ApiSettings.from_environment()
+    return build_app(settings, Clients.from_session(boto3.session.Session(), settings))
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response: dict[str, Any] = dependencies().resolve(event, context)
+    return response

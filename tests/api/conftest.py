@@ -1,0 +1,17 @@
+"""The API under test: built like the handler builds it, against moto, with a clock to move."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.support import ApiClient, AwsFixture, Clock, api_client
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def api(aws: AwsFixture, clock: Clock) -> ApiClient:
+    return api_client(aws, clock)

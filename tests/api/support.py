@@ -1,0 +1,234 @@
+"""A test client for the API app, and the pipeline's items and objects as the other services
+write them (through contracts.storage), so that each route meets every state of a job."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import boto3
+
+from contracts.codec import encode
+from contracts.messages import BookResult, EnrichmentStatus, JobRecord, JobStatus, RowWarning
+from contracts.storage import (
+    book_sk,
+    dashboard_key,
+    job_pk,
+    job_record_to_item,
+    manifest_key,
+    new_job_id,
+    upload_key,
+)
+from local_runtime.api_flow import ApiResponse, api_response, http_api_event
+from local_runtime.lambda_events import LambdaContext
+from local_runtime.resources import ServiceEnvironment
+from services.api.app import build_app
+from services.api.jobs import Clients
+from services.api.settings import ApiSettings
+
+AwsFixture = tuple[boto3.Session, ServiceEnvironment]
+
+ALLOWED_ORIGIN = "https://app.example.com"
+OTHER_ALLOWED_ORIGIN = "https://beta.example.com"
+START = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    """The time the API sees; tests move it on."""
+
+    def __init__(self, now: dt.datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+class Untouchable:
+    """Stands in for an AWS client that must not be used at all."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"an AWS call ({name}) was made")
+
+
+@dataclasses.dataclass
+class ApiClient:
+    """Sends API Gateway HTTP API events to an app built like the handler builds it."""
+
+    settings: ApiSettings
+    clients: Clients
+    clock: Clock
+
+    def __post_init__(self) -> None:
+        self.app = build_app(self.settings, self.clients, self.clock)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: str | bytes | None = None,
+    ) -> ApiResponse:
+        event = http_api_event(method, path, headers=headers, body=body)
+        context: Any = LambdaContext("api")  # the attributes Lambda's context has; not its class
+        return api_response(self.app.resolve(event, context))
+
+    def create_job(self) -> dict[str, Any]:
+        response = self.request("POST", "/jobs")
+        assert response.status == 201, response.body
+        created: dict[str, Any] = response.json()
+        return created
+
+
+def settings_for(env: ServiceEnvironment, **overrides: Any) -> ApiSettings:
+    values: dict[str, Any] = {
+        "data_bucket": env.data_bucket,
+        "jobs_table": env.jobs_table,
+        "allowed_origins": (ALLOWED_ORIGIN, OTHER_ALLOWED_ORIGIN),
+    }
+    values.update(overrides)
+    return ApiSettings(**values)
+
+
+def api_client(aws: AwsFixture, clock: Clock | None = None, **overrides: Any) -> ApiClient:
+    session, env = aws
+    settings = settings_for(env, **overrides)
+    return ApiClient(settings, Clients.from_session(session, settings), clock or Clock())
+
+
+def error_of(response: ApiResponse) -> str:
+    """The error code, checking the error shape on the way."""
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
+    assert response.headers["content-type"] == "application/json"
+    code: str = body["error"]["code"]
+    return code
+
+
+def decoded_policy(form: Mapping[str, Any]) -> dict[str, Any]:
+    policy: dict[str, Any] = json.loads(base64.b64decode(form["fields"]["policy"]))
+    return policy
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# --- what the other services leave behind ---------------------------------------------------
+
+
+def put_job(
+    aws: AwsFixture,
+    job_id: str | None = None,
+    *,
+    status: JobStatus = JobStatus.QUEUED,
+    total: int = 3,
+    succeeded: int = 0,
+    failed: int = 0,
+    error: str | None = None,
+    updated_at: dt.datetime = START,
+    warnings: tuple[RowWarning, ...] = (),
+) -> JobRecord:
+    """The job item as the orchestrator (and the book processor's counters) leave it."""
+    session, env = aws
+    job_id = job_id or new_job_id()
+    record = JobRecord(
+        job_id=job_id,
+        status=status,
+        source_key=upload_key(job_id),
+        created_at=START,
+        updated_at=updated_at,
+        total=total,
+        succeeded=succeeded,
+        failed=failed,
+        warnings_count=len(warnings),
+        warnings=warnings,
+        error=error,
+        manifest_key=manifest_key(job_id),
+        dashboard_key=(
+            dashboard_key(job_id) if status in (JobStatus.COMPLETE, JobStatus.PARTIAL) else None
+        ),
+        finished_at=updated_at if status.is_final else None,
+    )
+    item = job_record_to_item(record)
+    item["expires_at"] = int((START + dt.timedelta(days=30)).timestamp())
+    session.resource("dynamodb").Table(env.jobs_table).put_item(Item=item)
+    return record
+
+
+def put_book_results(aws: AwsFixture, job_id: str, count: int) -> None:
+    session, env = aws
+    table = session.resource("dynamodb").Table(env.jobs_table)
+    with table.batch_writer() as batch:
+        for number in range(count):
+            result = BookResult(
+                job_id=job_id,
+                book_id=f"gr-{number}",
+                status=EnrichmentStatus.SKIPPED,
+                processed_at=START,
+            )
+            batch.put_item(
+                Item={
+                    "pk": job_pk(job_id),
+                    "sk": book_sk(result.book_id),
+                    "result": encode(result).decode(),
+                    "outcome": "succeeded",
+                }
+            )
+
+
+def put_object(aws: AwsFixture, key: str, body: bytes = b"x") -> None:
+    session, env = aws
+    session.client("s3").put_object(Bucket=env.data_bucket, Key=key, Body=body)
+
+
+def put_pipeline_objects(aws: AwsFixture, job_id: str, dashboard: bytes = b"{}") -> None:
+    """Upload, manifest and dashboard of a finished job, plus another intermediate."""
+    put_object(aws, upload_key(job_id), b"Title,Author\nT,A\n")
+    put_object(aws, manifest_key(job_id), b"{}")
+    put_object(aws, f"jobs/{job_id}/scratch/part-0001.json", b"{}")
+    put_object(aws, dashboard_key(job_id), dashboard)
+
+
+def partition_keys(aws: AwsFixture, job_id: str) -> set[str]:
+    session, env = aws
+    response = (
+        session.resource("dynamodb")
+        .Table(env.jobs_table)
+        .query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": job_pk(job_id)},
+            ConsistentRead=True,
+        )
+    )
+    return {str(item["sk"]) for item in response["Items"]}
+
+
+def object_keys(aws: AwsFixture, job_id: str | None = None) -> set[str]:
+    session, env = aws
+    paginator = session.client("s3").get_paginator("list_objects_v2")
+    keys = {
+        item["Key"]
+        for page in paginator.paginate(Bucket=env.data_bucket)
+        for item in page.get("Contents", [])
+    }
+    return keys if job_id is None else {key for key in keys if job_id in key}
+
+
+def table_items(aws: AwsFixture) -> list[dict[str, Any]]:
+    session, env = aws
+    table = session.resource("dynamodb").Table(env.jobs_table)
+    items: list[dict[str, Any]] = []
+    response = table.scan(ConsistentRead=True)
+    items.extend(response["Items"])
+    while "LastEvaluatedKey" in response:
+        response = table.scan(ConsistentRead=True, ExclusiveStartKey=response["LastEvaluatedKey"])
+        items.extend(response["Items"])
+    return items

@@ -1,0 +1,313 @@
+"""DELETE /jobs/{id}: with the delete token, everything of the job goes (upload, intermediates,
+dashboard, every item of its partition); without it nothing does. Refused while the pipeline
+may still write for the job, so that nothing comes back after a delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from contracts.messages import BookResult, EnrichmentStatus, JobStatus
+from contracts.storage import dashboard_key, manifest_key, new_job_id, upload_key
+from services.api import deletion
+from services.api.access import ACCESS_SK, AccessStore
+from services.book_processor.progress import JobNotFound, record_results
+from tests.api.support import (
+    START,
+    ApiClient,
+    AwsFixture,
+    Clock,
+    bearer,
+    error_of,
+    object_keys,
+    partition_keys,
+    put_book_results,
+    put_job,
+    put_object,
+    put_pipeline_objects,
+    table_items,
+)
+
+
+def _finished_job(api: ApiClient, aws: AwsFixture, books: int = 30) -> tuple[str, str]:
+    """A job created through the API and run to COMPLETE: every kind of item and object."""
+    created = api.create_job()
+    job_id = created["job_id"]
+    put_pipeline_objects(aws, job_id)
+    put_job(aws, job_id, status=JobStatus.COMPLETE, total=books, succeeded=books)
+    put_book_results(aws, job_id, books)
+    return job_id, created["delete_token"]
+
+
+def _everything(aws: AwsFixture) -> tuple[list[dict[str, Any]], set[str]]:
+    return sorted(table_items(aws), key=lambda item: (item["pk"], item["sk"])), object_keys(aws)
+
+
+def test_a_finished_job_is_deleted_with_its_token_and_nothing_of_it_remains(
+    api: ApiClient, aws: AwsFixture
+) -> None:
+    other_job, _ = _finished_job(api, aws, books=3)
+    job_id, token = _finished_job(api, aws)
+    assert len(partition_keys(aws, job_id)) == 32 and len(object_keys(aws, job_id)) == 4
+    others = _everything(aws)[1] - object_keys(aws, job_id)
+
+    response = api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+
+    assert response.status == 204 and response.body == b""
+    assert partition_keys(aws, job_id) == set()
+    assert object_keys(aws, job_id) == set()
+    assert api.request("GET", f"/jobs/{job_id}").status == 404
+    assert api.request("GET", f"/jobs/{job_id}/dashboard").status == 404
+    # The other job is untouched.
+    assert len(partition_keys(aws, other_job)) == 5 and object_keys(aws) == others
+
+
+def test_deleting_again_finds_nothing(api: ApiClient, aws: AwsFixture) -> None:
+    job_id, token = _finished_job(api, aws, books=1)
+    assert api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token)).status == 204
+
+    again = api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+
+    assert again.status == 404 and error_of(again) == "not_found"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer not-the-token"},
+        {"Authorization": "Bearer OTHER"},  # another job's valid token
+        {"Authorization": "Basic TOKEN"},
+        {"X-Delete-Token": "TOKEN"},  # the right token in a header the API does not read
+        {"Authorization": "Bearer TOKEN_"},
+        {"Authorization": "Bearer " + "A" * 43},
+    ],
+)
+def test_a_missing_or_wrong_token_is_forbidden_and_deletes_nothing(
+    api: ApiClient, aws: AwsFixture, headers: dict[str, str]
+) -> None:
+    job_id, token = _finished_job(api, aws, books=2)
+    other_token = api.create_job()["delete_token"]
+    headers = {
+        name: value.replace("TOKEN", token).replace("OTHER", other_token)
+        for name, value in headers.items()
+    }
+    before = _everything(aws)
+
+    response = api.request("DELETE", f"/jobs/{job_id}", headers=headers)
+
+    assert response.status == 403 and error_of(response) == "forbidden"
+    assert _everything(aws) == before
+
+
+def test_the_bearer_scheme_is_case_insensitive(api: ApiClient, aws: AwsFixture) -> None:
+    job_id, token = _finished_job(api, aws, books=1)
+    response = api.request(
+        "DELETE", f"/jobs/{job_id}", headers={"authorization": f"bearer {token}"}
+    )
+    assert response.status == 204
+
+
+def test_an_unknown_job_is_not_found(api: ApiClient) -> None:
+    token = api.create_job()["delete_token"]
+    response = api.request("DELETE", f"/jobs/{new_job_id()}", headers=bearer(token))
+    assert response.status == 404 and error_of(response) == "not_found"
+
+
+def test_a_job_not_created_through_the_api_cannot_be_deleted(
+    api: ApiClient, aws: AwsFixture
+) -> None:
+    job_id = new_job_id()  # uploaded straight to S3: no delete token was ever issued
+    put_job(aws, job_id, status=JobStatus.COMPLETE, total=1, succeeded=1)
+    put_pipeline_objects(aws, job_id)
+    before = _everything(aws)
+
+    response = api.request("DELETE", f"/jobs/{job_id}", headers=bearer("A" * 43))
+
+    assert response.status == 403 and _everything(aws) == before
+
+
+@pytest.mark.parametrize("status", [JobStatus.RECEIVED, JobStatus.QUEUED])
+def test_a_running_job_is_refused_until_it_has_finished(
+    api: ApiClient, aws: AwsFixture, status: JobStatus
+) -> None:
+    created = api.create_job()
+    job_id, token = created["job_id"], created["delete_token"]
+    put_object(aws, upload_key(job_id, "goodreads_library_export.csv"))
+    put_job(aws, job_id, status=status, total=3, succeeded=1)
+    before = _everything(aws)
+
+    response = api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+
+    assert response.status == 409 and error_of(response) == "job_running"
+    assert response.headers["retry-after"] == "30"
+    assert _everything(aws) == before
+
+
+def test_a_job_stuck_in_received_past_every_retry_can_be_deleted(
+    api: ApiClient, aws: AwsFixture, clock: Clock
+) -> None:
+    created = api.create_job()
+    job_id, token = created["job_id"], created["delete_token"]
+    put_object(aws, upload_key(job_id, "goodreads_library_export.csv"))
+    put_job(aws, job_id, status=JobStatus.RECEIVED, total=0, updated_at=START)
+    clock.advance(api.settings.received_stale_seconds + 1)
+
+    response = api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+
+    assert response.status == 204
+    assert partition_keys(aws, job_id) == set() and object_keys(aws, job_id) == set()
+
+
+def test_an_upload_the_orchestrator_has_not_started_on_is_refused(
+    api: ApiClient, aws: AwsFixture
+) -> None:
+    created = api.create_job()
+    job_id, token = created["job_id"], created["delete_token"]
+    put_object(aws, upload_key(job_id, "goodreads_library_export.csv"))
+
+    response = api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+
+    assert response.status == 409 and error_of(response) == "job_running"
+    assert object_keys(aws, job_id) == {upload_key(job_id, "goodreads_library_export.csv")}
+
+
+def test_a_job_awaiting_its_upload_is_deletable_once_the_form_can_no_longer_be_used(
+    api: ApiClient, aws: AwsFixture, clock: Clock
+) -> None:
+    created = api.create_job()
+    job_id, token = created["job_id"], created["delete_token"]
+    window = api.settings.upload_url_seconds + api.settings.upload_grace_seconds
+    clock.advance(window - 100)
+
+    refused = api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+
+    assert refused.status == 409 and error_of(refused) == "upload_window_open"
+    assert refused.headers["retry-after"] == "101"
+    assert partition_keys(aws, job_id) == {ACCESS_SK}
+
+    clock.advance(101)
+    assert api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token)).status == 204
+    assert partition_keys(aws, job_id) == set()
+
+
+class _FailingDashboardDeletes:
+    """An S3 client whose DeleteObjects fails for dashboards/ the first time (a crash)."""
+
+    def __init__(self, s3: Any) -> None:
+        self._s3 = s3
+        self.failed = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+    def delete_objects(self, **kwargs: Any) -> Any:
+        keys = [item["Key"] for item in kwargs["Delete"]["Objects"]]
+        if not self.failed and any(key.startswith("dashboards/") for key in keys):
+            self.failed = True
+            raise ConnectionError("the network went away")
+        return self._s3.delete_objects(**kwargs)
+
+
+def test_a_delete_that_stopped_half_way_is_finished_by_sending_it_again(
+    api: ApiClient, aws: AwsFixture
+) -> None:
+    job_id, token = _finished_job(api, aws, books=4)
+    failing = ApiClient(
+        api.settings,
+        type(api.clients)(s3=_FailingDashboardDeletes(api.clients.s3), table=api.clients.table),
+        api.clock,
+    )
+
+    first = failing.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+
+    assert first.status == 500 and error_of(first) == "internal_error"
+    # Half-way: the upload and the job's items are gone, the dashboard and the token remain.
+    assert object_keys(aws, job_id) == {dashboard_key(job_id)}
+    assert partition_keys(aws, job_id) == {ACCESS_SK}
+    assert api.request("GET", f"/jobs/{job_id}").status == 404  # gone for readers already
+
+    second = failing.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+
+    assert second.status == 204
+    assert object_keys(aws, job_id) == set() and partition_keys(aws, job_id) == set()
+
+
+def test_a_book_result_arriving_after_the_delete_is_refused_not_stored(
+    api: ApiClient, aws: AwsFixture
+) -> None:
+    job_id, token = _finished_job(api, aws, books=2)
+    assert api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token)).status == 204
+    late = BookResult(
+        job_id=job_id, book_id="gr-late", status=EnrichmentStatus.SKIPPED, processed_at=START
+    )
+
+    with pytest.raises(JobNotFound):
+        record_results(
+            aws[0].client("dynamodb"), aws[1].jobs_table, job_id, [late], dt.datetime.now(dt.UTC)
+        )
+
+    assert partition_keys(aws, job_id) == set()
+
+
+def test_deletion_goes_through_every_page_of_objects_and_items(aws: AwsFixture) -> None:
+    session, env = aws
+    job_id = new_job_id()
+    put_book_results(aws, job_id, 12)
+    for number in range(6):
+        put_object(aws, f"jobs/{job_id}/part-{number:04}.json")
+    put_object(aws, manifest_key(job_id))
+    table = session.resource("dynamodb").Table(env.jobs_table)
+    s3 = session.client("s3")
+
+    assert deletion.delete_partition(table, job_id, keep=frozenset(), page_size=5) == 12
+    assert deletion.delete_prefix(s3, env.data_bucket, f"jobs/{job_id}/", page_size=3) == 7
+    assert partition_keys(aws, job_id) == set() and object_keys(aws, job_id) == set()
+
+
+def test_marking_a_delete_never_recreates_an_access_item_a_concurrent_delete_removed(
+    api: ApiClient, aws: AwsFixture
+) -> None:
+    store = AccessStore(api.clients.table)
+    job_id = api.create_job()["job_id"]
+    store.delete(job_id)  # a concurrent delete finished first
+
+    assert store.mark_deleting(job_id, START) is False
+    assert partition_keys(aws, job_id) == set()
+
+
+class _ThrottledClient:
+    """The first BatchWriteItem processes ten requests and returns the rest unprocessed."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.calls = 0
+
+    def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:  # noqa: N803
+        self.calls += 1
+        if self.calls > 1:
+            return dict(self._client.batch_write_item(RequestItems=RequestItems))
+        ((table, requests),) = RequestItems.items()
+        self._client.batch_write_item(RequestItems={table: requests[:10]})
+        return {"UnprocessedItems": {table: requests[10:]}}
+
+
+def test_deletes_dynamodb_left_unprocessed_are_sent_again(aws: AwsFixture) -> None:
+    session, env = aws
+    job_id = new_job_id()
+    put_book_results(aws, job_id, 25)
+    table = session.resource("dynamodb").Table(env.jobs_table)
+    throttled = _ThrottledClient(table.meta.client)
+
+    class _Table:
+        name = table.name
+        meta = type("Meta", (), {"client": throttled})()
+
+        def query(self, **kwargs: Any) -> Any:
+            return table.query(**kwargs)
+
+    assert deletion.delete_partition(_Table(), job_id, keep=frozenset(), workers=1) == 25
+    assert throttled.calls == 2 and partition_keys(aws, job_id) == set()
