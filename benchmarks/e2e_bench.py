@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import collections
 import multiprocessing
+import os
 import resource
 import tempfile
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.messages import JobStatus
+from local_runtime.emulator import server_process_id
 from local_runtime.instrumentation import OTHER_THREADS, RUNTIME
 from local_runtime.pipeline import RunOptions, run_pipeline
 from tests.e2e.catalogue import catalogue_for
@@ -84,11 +86,14 @@ def main() -> None:
         monitor_interval_seconds=0.1,
     )
     with tempfile.TemporaryDirectory() as out_dir:
+        out_dir = os.environ.get("E2E_BENCH_OUT", out_dir)
+        emulator_cpu_before = _emulator_cpu_seconds()
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         outcome = run_pipeline(export.data, Path(out_dir), options)
         wall = time.perf_counter() - started
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        emulator_cpu = _emulator_cpu_seconds() - emulator_cpu_before
     parent_end.send("stop")
     upstream_by_api, upstream_by_endpoint, upstream_cpu = parent_end.recv()
     server.join(10)
@@ -155,10 +160,21 @@ def main() -> None:
     print(
         f"  CPU                        {pipeline_cpu:.2f} s pipeline process, "
         f"{upstream_cpu:.2f} s upstream process"
+        + (f", {emulator_cpu:.2f} s AWS emulator process" if emulator_cpu else "")
     )
     print(f"  peak RSS                   {cpu_after.ru_maxrss / 1024:.0f} MB")
     if outcome.status not in (JobStatus.COMPLETE, JobStatus.PARTIAL):
         raise SystemExit(1)
+
+
+def _emulator_cpu_seconds() -> float:
+    """CPU time of the moto server process so far (Linux /proc; 0 elsewhere or in-process)."""
+    pid = server_process_id()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def _seconds(value: Any) -> str:

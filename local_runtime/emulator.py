@@ -176,6 +176,12 @@ class _SharedMotoServer:
 _shared_server = _SharedMotoServer()
 
 
+def server_process_id() -> int | None:
+    """The moto server's process, if one runs (for measurements)."""
+    process = _shared_server._process
+    return process.pid if process is not None and process.poll() is None else None
+
+
 class ServerEmulator:
     """moto's server in a child process on 127.0.0.1: the services reach it over HTTP through
     AWS_ENDPOINT_URL, and its work runs beside theirs instead of taking turns with them."""

@@ -67,6 +67,20 @@ process-wide and idempotent.
    every execution environment. Both answers are pure functions (of the event name, for the
    default alias table, which botocore never changes; of the handler's function), so they
    are remembered process-wide.
+
+11. SQS sends. To learn whether a queue deduplicates by content, moto's SendMessage computes
+   every attribute of the queue, three of them by scanning all its messages: O(queue size)
+   per message sent, O(n^2) for a library of n books (seconds at a few thousand). While a
+   thread sends to a standard queue, that queue's three message counts (which the send never
+   reads; a standard queue has no ContentBasedDeduplication) answer 0 on that thread only;
+   every other reader, FIFO queues and the rest of the attributes are untouched.
+
+12. Client classes. Every botocore client builds one method per operation of its service,
+   with its docstring object: most of the cost of creating a client, paid by every execution
+   environment for each of its clients. The methods depend only on the service model, which
+   the shared loader (5) hands to every session as the same object, so they are built once
+   per model and each client class gets its own dict of them (botocore's class hooks add to
+   that dict, never change the methods).
 """
 
 from __future__ import annotations
@@ -97,6 +111,8 @@ def apply_emulator_fixes() -> None:
         _project_top_level_names_by_copy()
         _copy_plain_attribute_values()
         _remember_handler_registration_answers()
+        _send_to_standard_queues_without_counting()
+        _build_client_methods_once_per_model()
         _applied = True
 
 
@@ -484,3 +500,62 @@ def _remember_handler_registration_answers() -> None:
         return verdict
 
     botocore.hooks.accepts_kwargs = accepts_kwargs  # type: ignore[attr-defined]
+
+
+_sending = threading.local()  # .queue: the standard queue this thread is sending to
+
+
+def _send_to_standard_queues_without_counting() -> None:
+    from moto.sqs.models import Queue, SQSBackend
+
+    for name in (
+        "approximate_number_of_messages",
+        "approximate_number_of_messages_delayed",
+        "approximate_number_of_messages_not_visible",
+    ):
+        counted: property = getattr(Queue, name)
+
+        def count(queue: Any, counted: property = counted) -> Any:
+            if getattr(_sending, "queue", None) is queue:
+                return 0  # read by no send: see fix 11
+            assert counted.fget is not None
+            return counted.fget(queue)
+
+        setattr(Queue, name, property(count))
+
+    send: Callable[..., Any] = SQSBackend.send_message
+
+    def send_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        queue = self.get_queue(queue_name)
+        if queue.fifo_queue:
+            return send(self, queue_name, *args, **kwargs)
+        _sending.queue = queue
+        try:
+            return send(self, queue_name, *args, **kwargs)
+        finally:
+            _sending.queue = None
+
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+
+
+def _build_client_methods_once_per_model() -> None:
+    import botocore.client
+
+    client_creator: Any = botocore.client.ClientCreator
+    build: Callable[[Any, Any], dict[str, Any]] = client_creator._create_methods
+    # id of the service description -> (the description, kept so that its id is not reused;
+    # the methods built for it)
+    built: dict[int, tuple[Any, dict[str, Any]]] = {}
+    built_lock = threading.Lock()
+
+    def create_methods(self: Any, service_model: Any) -> dict[str, Any]:
+        description = service_model._service_description
+        with built_lock:
+            known = built.get(id(description))
+        if known is None or known[0] is not description:
+            known = (description, build(self, service_model))
+            with built_lock:
+                built[id(description)] = known
+        return dict(known[1])
+
+    client_creator._create_methods = create_methods

@@ -89,6 +89,7 @@ class LocalFunction:
         self._idle: list[Handler] = [handler]
         self._pool_lock = threading.Lock()
         self._stats_lock = threading.Lock()
+        self._finished = threading.Condition(self._stats_lock)  # notified after each invocation
 
     def invoke(self, event: dict[str, Any]) -> Invocation:
         # Invocations start at once, however many: what handlers share lazily (boto3's default
@@ -138,17 +139,25 @@ class LocalFunction:
                 duration,
                 self.timeout_seconds,
             )
-        with self._stats_lock:
+        with self._finished:
             self.stats.invocations += 1
             self.stats.errors += error is not None
             self.stats.timeouts += timed_out
             self.stats.busy_seconds += duration
+            self._finished.notify_all()
         return Invocation(
             response=None if timed_out else response,
             error=error,
             timed_out=timed_out,
             duration_seconds=duration,
         )
+
+    def wait_for_invocations(self, count: int, timeout: float) -> int:
+        """Waits up to `timeout` until more than `count` invocations have finished; returns
+        how many have."""
+        with self._finished:
+            self._finished.wait_for(lambda: self.stats.invocations > count, timeout)
+            return self.stats.invocations
 
 
 def new_environment_loader(module_name: str) -> Callable[[], Handler]:

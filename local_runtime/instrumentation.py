@@ -26,8 +26,13 @@ RUNTIME_USER_AGENT_EXTRA = "goodreads-stats-local-runtime"
 _current_caller = threading.local()
 
 
-def runtime_client_config() -> Config:
-    return Config(user_agent_extra=RUNTIME_USER_AGENT_EXTRA)
+def runtime_client_config(*, concurrent_calls: int = 10) -> Config:
+    """`concurrent_calls`: how many threads share one client (the pollers share the SQS one);
+    with fewer pooled connections than that, each call beyond them opens a new one."""
+    return Config(
+        user_agent_extra=RUNTIME_USER_AGENT_EXTRA,
+        max_pool_connections=max(10, concurrent_calls),
+    )
 
 
 @contextlib.contextmanager

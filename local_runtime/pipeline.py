@@ -370,7 +370,10 @@ class LocalPipeline:
         self._stack.callback(instrumentation.install, None)
 
         self.session = boto3.Session(region_name=REGION)
-        self.session._session.set_default_client_config(instrumentation.runtime_client_config())
+        self.session._session.set_default_client_config(
+            # The pollers of both mappings share one SQS client.
+            instrumentation.runtime_client_config(concurrent_calls=options.concurrency + 2)
+        )
         self._s3 = self.session.client("s3")
         self.environment = create_resources(
             self.session,
@@ -575,6 +578,7 @@ class LocalPipeline:
         deadline = time.monotonic() + self._clocks.run_timeout_seconds
         accounted_at: float | None = None
         record: JobRecord | None = None
+        aggregations = self.functions[AGGREGATOR].stats.invocations
         while True:
             record = self.read_job(job_id)
             now = time.monotonic()
@@ -597,7 +601,9 @@ class LocalPipeline:
                     f"(status {record.status if record else 'unknown'}); see {self._log_hint()}",
                     accounted_at=accounted_at,
                 )
-            time.sleep(interval)
+            # Only the aggregator makes a job final: read it again as soon as an invocation of
+            # it ends, else after `interval` (for the progress report).
+            aggregations = self.functions[AGGREGATOR].wait_for_invocations(aggregations, interval)
 
         if record.status == JobStatus.FAILED:
             message = record.error or "the job failed without a message"

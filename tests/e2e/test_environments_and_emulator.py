@@ -262,3 +262,47 @@ def test_projections_return_exactly_the_named_attributes_and_paths(aws: Any) -> 
         "nested": {"M": {"list": {"L": [{"M": {"deep": {"BOOL": False}}}]}}},
         "empty": {"S": ""},
     }
+
+
+def _queue_counts(sqs: Any, queue_url: str) -> dict[str, str]:
+    attributes: dict[str, str] = sqs.get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
+    )["Attributes"]
+    return attributes
+
+
+def test_queue_counts_stay_exact_while_messages_are_sent_and_received(aws: Any) -> None:
+    apply_emulator_fixes()
+    sqs = aws[0].client("sqs")
+    queue_url = sqs.create_queue(QueueName="counted")["QueueUrl"]
+    for start in range(0, 30, 10):
+        sqs.send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(n), "MessageBody": f"m{start + n}"} for n in range(10)],
+        )
+    sqs.send_message(QueueUrl=queue_url, MessageBody="later", DelaySeconds=60)
+    sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60)
+
+    assert _queue_counts(sqs, queue_url) == {
+        "ApproximateNumberOfMessages": "20",
+        "ApproximateNumberOfMessagesNotVisible": "10",
+        "ApproximateNumberOfMessagesDelayed": "1",
+    }
+
+
+def test_a_fifo_queue_still_drops_a_duplicate_by_content(aws: Any) -> None:
+    apply_emulator_fixes()
+    sqs = aws[0].client("sqs")
+    queue_url = sqs.create_queue(
+        QueueName="ordered.fifo",
+        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+    )["QueueUrl"]
+    for _ in range(2):
+        sqs.send_message(QueueUrl=queue_url, MessageBody="same", MessageGroupId="g")
+
+    assert _queue_counts(sqs, queue_url)["ApproximateNumberOfMessages"] == "1"

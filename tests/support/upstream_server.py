@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
+import functools
 import json
 import re
 import socket
@@ -182,12 +183,16 @@ class RecordedRequest:
         return values[0] if values else None
 
 
+# Pure and called for every fixture book on every request: remembered, so that the server's
+# CPU (which a remote API would spend elsewhere) stays small beside the pipeline's.
+@functools.lru_cache(maxsize=65536)
 def _norm(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"[^0-9a-z]+", " ", plain.casefold()).strip()
 
 
+@functools.lru_cache(maxsize=65536)
 def _isbn13(value: str) -> str:
     compact = re.sub(r"[^0-9Xx]", "", value).upper()
     if len(compact) == 10:
