@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -19,27 +20,65 @@ if str(INFRA_DIR.parent) not in sys.path:
 import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
-from infra.goodreads_stats_infra.config import PipelineSettings  # noqa: E402
-from infra.goodreads_stats_infra.stack import GoodreadsStatsStack  # noqa: E402
+from infra.goodreads_stats_infra.assets import MissingLambdaAsset  # noqa: E402
+from infra.goodreads_stats_infra.config import PipelineSettings, SettingsError  # noqa: E402
+from infra.goodreads_stats_infra.data_stack import DataStack  # noqa: E402
+from infra.goodreads_stats_infra.pipeline_stack import PipelineStack  # noqa: E402
 
-STACK_NAME = "GoodreadsStats"
+STACK_NAME_PREFIX = "GoodreadsStats"
 
 
-def build_app(app: cdk.App) -> GoodreadsStatsStack:
-    """The stack, configured from the app's context, with the AWS Solutions rules applied."""
-    stack = GoodreadsStatsStack(
-        app,
-        STACK_NAME,
-        settings=PipelineSettings.from_context(app.node),
-        description="goodreads-stats: Goodreads export CSV -> dashboard JSON pipeline",
-        env=cdk.Environment(
-            account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
-            region=os.environ.get("CDK_DEFAULT_REGION"),
-        ),
+@dataclasses.dataclass(frozen=True)
+class Deployment:
+    """One environment: its stateful stack and the stateless stack that uses it."""
+
+    settings: PipelineSettings
+    data: DataStack
+    pipeline: PipelineStack
+
+    @property
+    def stacks(self) -> tuple[DataStack, PipelineStack]:
+        return (self.data, self.pipeline)
+
+
+def stack_names(environment: str) -> tuple[str, str]:
+    """Data and pipeline stack names: distinct per environment, so environments coexist."""
+    prefix = f"{STACK_NAME_PREFIX}-{environment}"
+    return (f"{prefix}-Data", f"{prefix}-Pipeline")
+
+
+def build_app(app: cdk.App) -> Deployment:
+    """The environment's two stacks, configured from the app's context, with the AWS
+    Solutions rules applied."""
+    settings = PipelineSettings.from_context(app.node)
+    data_name, pipeline_name = stack_names(settings.environment)
+    target = cdk.Environment(
+        account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
+        region=os.environ.get("CDK_DEFAULT_REGION"),
     )
+    data = DataStack(
+        app,
+        data_name,
+        settings=settings,
+        description=f"goodreads-stats ({settings.environment}): data bucket and tables",
+        env=target,
+        # Production data may only be deleted on purpose: turn this off first (README).
+        termination_protection=settings.is_production,
+    )
+    pipeline = PipelineStack(
+        app,
+        pipeline_name,
+        settings=settings,
+        data_stack=data,
+        description=f"goodreads-stats ({settings.environment}): queues, functions, alarms",
+        env=target,
+    )
+    for stack in (data, pipeline):
+        cdk.Tags.of(stack).add("project", "goodreads-stats")
+        cdk.Tags.of(stack).add("environment", settings.environment)
     # Findings fail `cdk synth`/`cdk deploy`; suppressions sit beside their resources with reasons.
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
-    return stack
+    return Deployment(settings=settings, data=data, pipeline=pipeline)
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -49,9 +88,7 @@ def cdk_json_context() -> dict[str, Any]:
     return context
 
 
-def main(
-    *, context: Mapping[str, Any] | None = None, outdir: str | None = None
-) -> GoodreadsStatsStack:
+def main(*, context: Mapping[str, Any] | None = None, outdir: str | None = None) -> Deployment:
     """Synthesizes into `outdir`, else $CDK_OUTDIR (set by the CLI), else infra/cdk.out.
 
     `context` adds to cdk.json's; the CLI's `-c` values (CDK_CONTEXT_JSON) override both.
@@ -60,10 +97,15 @@ def main(
         context={**cdk_json_context(), **(context or {})},
         outdir=outdir or os.environ.get("CDK_OUTDIR") or str(INFRA_DIR / "cdk.out"),
     )
-    stack = build_app(app)
+    deployment = build_app(app)
     app.synth()
-    return stack
+    return deployment
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (MissingLambdaAsset, SettingsError) as error:
+        # A deployment input is missing or wrong: the message says what to do, a traceback
+        # through the CDK would only bury it.
+        sys.exit(f"goodreads-stats infra: {error}")

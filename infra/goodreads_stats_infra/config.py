@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Final
+import json
+import re
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 from constructs import Node
 
 from infra.goodreads_stats_infra.assets import DEFAULT_DIST_DIR, LambdaAssets
 
+DEFAULT_ENVIRONMENT: Final = "dev"
+PRODUCTION_ENVIRONMENT: Final = "prod"  # the one environment whose data outlives its stacks
+# Part of the stack names (GoodreadsStats-<name>-Data): CloudFormation allows letters, digits
+# and hyphens; lower case keeps the names of the resources derived from them predictable.
+_ENVIRONMENT_NAME: Final = re.compile(r"[a-z][a-z0-9-]{0,19}")
+
 DEFAULT_PROCESSOR_MAX_CONCURRENCY: Final = 5
 DEFAULT_JOB_DEADLINE_SECONDS: Final = 900
 DEFAULT_AGGREGATION_LEASE_SECONDS: Final = 300
 
+# Open Library's limit for one client, per second: 3 when it identifies itself (a contact in the
+# User-Agent), 1 otherwise. The deployment's processors share it (see upstream_max_rps_per_processor).
+IDENTIFIED_CLIENT_RPS: Final = 3.0
+ANONYMOUS_CLIENT_RPS: Final = 1.0
+
 # The context keys an operator may set; README.md explains them and cdk.json holds defaults.
 CONTEXT_KEYS: Final = (
+    "environment",
+    "allowedOrigins",
+    "contact",
     "distDir",
     "processorMaxConcurrency",
     "upstreamMaxRps",
     "enrichmentSources",
-    "contact",
     "googleBooksApiKey",
     "jobDeadlineSeconds",
     "aggregationLeaseSeconds",
@@ -27,13 +43,21 @@ CONTEXT_KEYS: Final = (
 )
 
 
+class SettingsError(ValueError):
+    """A context value the deployment cannot use; the message says which and why."""
+
+
 @dataclasses.dataclass(frozen=True)
 class PipelineSettings:
     """Everything a deployment may vary; the rest is fixed in the constructs."""
 
     lambda_assets: LambdaAssets
+    environment: str = DEFAULT_ENVIRONMENT
+    # Web origins (https://host[:port]) whose pages may upload to the bucket with a presigned
+    # POST; the HTTP API's CORS uses the same list. Empty: no browser may.
+    allowed_origins: tuple[str, ...] = ()
     processor_max_concurrency: int = DEFAULT_PROCESSOR_MAX_CONCURRENCY
-    upstream_max_rps: float | None = None  # None: the service's own default
+    upstream_max_rps: float | None = None  # None: Open Library's limit shared by the processors
     enrichment_sources: str | None = None  # None: the service's default; "" skips enrichment
     contact: str | None = None
     google_books_api_key: str | None = None
@@ -42,15 +66,37 @@ class PipelineSettings:
     alarm_email: str | None = None
 
     def __post_init__(self) -> None:
+        if not _ENVIRONMENT_NAME.fullmatch(self.environment):
+            raise SettingsError(
+                "environment must be 1-20 lower-case letters, digits or hyphens, starting with "
+                f"a letter (it names the stacks), got {self.environment!r}"
+            )
+        for origin in self.allowed_origins:
+            _check_origin(origin)
         # Lambda's own bounds for ScalingConfig.MaximumConcurrency.
         if not 2 <= self.processor_max_concurrency <= 1000:
-            raise ValueError("processorMaxConcurrency must be between 2 and 1000")
+            raise SettingsError("processorMaxConcurrency must be between 2 and 1000")
         if self.upstream_max_rps is not None and not self.upstream_max_rps > 0:
-            raise ValueError("upstreamMaxRps must be a positive number")
+            raise SettingsError("upstreamMaxRps must be a positive number")
         if self.job_deadline_seconds < 60:
-            raise ValueError("jobDeadlineSeconds must be at least 60")
+            raise SettingsError("jobDeadlineSeconds must be at least 60")
         if self.aggregation_lease_seconds < 60:
-            raise ValueError("aggregationLeaseSeconds must be at least 60")
+            raise SettingsError("aggregationLeaseSeconds must be at least 60")
+
+    @property
+    def is_production(self) -> bool:
+        """Production keeps its bucket and tables when its stacks are deleted."""
+        return self.environment == PRODUCTION_ENVIRONMENT
+
+    @property
+    def upstream_max_rps_per_processor(self) -> float:
+        """UPSTREAM_MAX_RPS: the operator's value, else Open Library's limit for this client
+        divided among the processor instances that may run at once, so the deployment as a
+        whole stays within it."""
+        if self.upstream_max_rps is not None:
+            return self.upstream_max_rps
+        limit = IDENTIFIED_CLIENT_RPS if self.contact else ANONYMOUS_CLIENT_RPS
+        return limit / self.processor_max_concurrency
 
     @classmethod
     def from_context(cls, node: Node) -> PipelineSettings:
@@ -63,14 +109,14 @@ class PipelineSettings:
         def optional_text(key: str) -> str | None:
             return text(key) or None  # an empty value means "not set"
 
-        def integer(key: str, default: int | None) -> int | None:
+        def integer(key: str, default: int) -> int:
             value = optional_text(key)
             if value is None:
                 return default
             try:
                 return int(value)
             except ValueError as exc:
-                raise ValueError(f"context {key} must be an integer, got {value!r}") from exc
+                raise SettingsError(f"context {key} must be an integer, got {value!r}") from exc
 
         def number(key: str) -> float | None:
             value = optional_text(key)
@@ -79,27 +125,69 @@ class PipelineSettings:
             try:
                 return float(value)
             except ValueError as exc:
-                raise ValueError(f"context {key} must be a number, got {value!r}") from exc
-
-        def required_integer(key: str, default: int) -> int:
-            value = integer(key, default)
-            assert value is not None
-            return value
+                raise SettingsError(f"context {key} must be a number, got {value!r}") from exc
 
         return cls(
             lambda_assets=LambdaAssets.from_dist_dir(optional_text("distDir") or DEFAULT_DIST_DIR),
-            processor_max_concurrency=required_integer(
+            environment=optional_text("environment") or DEFAULT_ENVIRONMENT,
+            allowed_origins=origins_from_context(node.try_get_context("allowedOrigins")),
+            processor_max_concurrency=integer(
                 "processorMaxConcurrency", DEFAULT_PROCESSOR_MAX_CONCURRENCY
             ),
             upstream_max_rps=number("upstreamMaxRps"),
             enrichment_sources=text("enrichmentSources"),
             contact=optional_text("contact"),
             google_books_api_key=optional_text("googleBooksApiKey"),
-            job_deadline_seconds=required_integer(
-                "jobDeadlineSeconds", DEFAULT_JOB_DEADLINE_SECONDS
-            ),
-            aggregation_lease_seconds=required_integer(
+            job_deadline_seconds=integer("jobDeadlineSeconds", DEFAULT_JOB_DEADLINE_SECONDS),
+            aggregation_lease_seconds=integer(
                 "aggregationLeaseSeconds", DEFAULT_AGGREGATION_LEASE_SECONDS
             ),
             alarm_email=optional_text("alarmEmail"),
         )
+
+
+def origins_from_context(value: Any) -> tuple[str, ...]:
+    """A list (cdk.json), or a string (`-c`): comma-separated, or a JSON list."""
+    if value is None:
+        return ()
+    items: Any
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("["):
+            try:
+                items = json.loads(stripped)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"context allowedOrigins: {value!r} is not a JSON list"
+                ) from exc
+        else:
+            items = stripped.split(",")
+    else:
+        items = value
+    if not isinstance(items, list):
+        raise SettingsError(f"context allowedOrigins must be a list of origins, got {value!r}")
+    origins = tuple(str(item).strip() for item in items)
+    return tuple(dict.fromkeys(origin for origin in origins if origin))  # ordered, no repeats
+
+
+def _check_origin(origin: str) -> None:
+    """An origin exactly as a browser sends it: https, a host, an optional port, nothing else.
+    No wildcards: a presigned POST from any page is what the list exists to prevent."""
+    problem = f"allowedOrigins: {origin!r} is not an https origin like https://app.example.org"
+    try:
+        parts = urlsplit(origin)
+        port = parts.port  # raises on a malformed port
+    except ValueError as exc:
+        raise SettingsError(problem) from exc
+    well_formed = (
+        parts.scheme == "https"
+        and bool(parts.hostname)
+        and "*" not in origin
+        and parts.username is None
+        and parts.path == ""
+        and not parts.query
+        and not parts.fragment
+        and origin == f"https://{parts.hostname}" + ("" if port is None else f":{port}")
+    )
+    if not well_formed:
+        raise SettingsError(problem)

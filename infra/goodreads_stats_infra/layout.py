@@ -26,4 +26,6 @@ PROCESSOR_TIMEOUT_SECONDS: Final = 60
 VISIBILITY_TO_TIMEOUT_RATIO: Final = 6  # AWS's guidance for queues consumed by Lambda
 MAX_RECEIVE_COUNT: Final = 5  # every receive counts, throttled ones included: keep it >= 5
 SOURCE_RETENTION_DAYS: Final = 4
-DLQ_RETENTION_DAYS: Final = 14  # longer than the source, so a redriven message cannot expire
+# A message keeps its first enqueue time in the DLQ: a longer retention than the source's
+# leaves days to look at it and redrive it.
+DLQ_RETENTION_DAYS: Final = 14

@@ -21,6 +21,8 @@ from infra.goodreads_stats_infra.layout import (
 class WorkQueuesProps:
     processor_timeout: Duration  # the task queue's consumer
     aggregator_timeout: Duration  # the completion queue's consumer
+    processor_batching_window: Duration = Duration.seconds(0)  # its event source mapping's
+    aggregator_batching_window: Duration = Duration.seconds(0)
     max_receive_count: int = MAX_RECEIVE_COUNT
 
 
@@ -33,11 +35,19 @@ class WorkQueues(Construct):  # type: ignore[misc]  # Any to mypy without the CD
         if props.max_receive_count < MAX_RECEIVE_COUNT:
             raise ValueError(f"maxReceiveCount below {MAX_RECEIVE_COUNT} loses throttled messages")
         self.max_receive_count = props.max_receive_count
+        self.tasks_visibility_timeout = _visibility_timeout(
+            props.processor_timeout, props.processor_batching_window
+        )
         self.tasks_dlq = _dead_letter_queue(self, "TasksDlq")
-        self.tasks = _work_queue(self, "Tasks", props.processor_timeout, self.tasks_dlq, props)
+        self.tasks = _work_queue(
+            self, "Tasks", self.tasks_visibility_timeout, self.tasks_dlq, props
+        )
+        self.completions_visibility_timeout = _visibility_timeout(
+            props.aggregator_timeout, props.aggregator_batching_window
+        )
         self.completions_dlq = _dead_letter_queue(self, "CompletionsDlq")
         self.completions = _work_queue(
-            self, "Completions", props.aggregator_timeout, self.completions_dlq, props
+            self, "Completions", self.completions_visibility_timeout, self.completions_dlq, props
         )
         # S3 invokes the orchestrator asynchronously: an upload whose event still fails after
         # Lambda's retries lands here instead of vanishing (redrive: invoke with its job_id).
@@ -58,6 +68,14 @@ class WorkQueues(Construct):  # type: ignore[misc]  # Any to mypy without the CD
         )
 
 
+def _visibility_timeout(consumer_timeout: Duration, batching_window: Duration) -> Duration:
+    """AWS's guidance for a queue that Lambda consumes: six times the function timeout (room
+    for retries of a throttled or failed batch) plus the mapping's batching window."""
+    return Duration.seconds(
+        VISIBILITY_TO_TIMEOUT_RATIO * consumer_timeout.to_seconds() + batching_window.to_seconds()
+    )
+
+
 def _dead_letter_queue(scope: Construct, id: str) -> sqs.Queue:
     return sqs.Queue(
         scope,
@@ -71,17 +89,14 @@ def _dead_letter_queue(scope: Construct, id: str) -> sqs.Queue:
 def _work_queue(
     scope: Construct,
     id: str,
-    consumer_timeout: Duration,
+    visibility_timeout: Duration,
     dead_letter_queue: sqs.IQueue,
     props: WorkQueuesProps,
 ) -> sqs.Queue:
     return sqs.Queue(
         scope,
         id,
-        # Lambda needs at least the function timeout; 6x leaves room for retries of a batch.
-        visibility_timeout=Duration.seconds(
-            VISIBILITY_TO_TIMEOUT_RATIO * consumer_timeout.to_seconds()
-        ),
+        visibility_timeout=visibility_timeout,
         retention_period=Duration.days(SOURCE_RETENTION_DAYS),
         dead_letter_queue=sqs.DeadLetterQueue(
             queue=dead_letter_queue, max_receive_count=props.max_receive_count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import cast
 
 from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
@@ -16,6 +17,11 @@ from infra.goodreads_stats_infra.layout import DASHBOARD_PREFIX, MANIFEST_PREFIX
 
 @dataclasses.dataclass(frozen=True)
 class DataBucketProps:
+    # RETAIN in production: readers' dashboards outlive the stack. DESTROY empties the bucket
+    # first (a custom resource deletes the objects), so a disposable environment tears down.
+    removal_policy: RemovalPolicy
+    # Web origins whose pages may POST an upload (presigned POST) from the browser.
+    upload_origins: Sequence[str] = ()
     upload_retention_days: int = 30  # the reader's CSV: only needed until the job is done
     manifest_retention_days: int = 30  # the aggregator reads it within the job's deadline
     incomplete_upload_retention_days: int = 1
@@ -37,7 +43,9 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
             encryption=s3.BucketEncryption.S3_MANAGED,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             versioned=False,  # every key is written once; expiry must really delete
-            removal_policy=RemovalPolicy.RETAIN,  # readers' dashboards outlive the stack
+            removal_policy=props.removal_policy,
+            auto_delete_objects=props.removal_policy == RemovalPolicy.DESTROY,
+            cors=_upload_cors(props.upload_origins),
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-uploads",
@@ -62,8 +70,9 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
             [
                 NagPackSuppression(
                     id="AwsSolutions-S1",
-                    reason="Only the pipeline's three roles can reach the bucket and every key "
-                    "is written once; server access logs would cost more than the data they "
+                    reason="Only the pipeline's roles (and, outside production, CDK's custom "
+                    "resource that empties the bucket on delete) can reach the bucket, and every "
+                    "key is written once; server access logs would cost more than the data they "
                     "describe. CloudTrail data events are the audit trail if one is needed.",
                 )
             ],
@@ -115,3 +124,18 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
             ],
             apply_to_children=True,
         )
+
+
+def _upload_cors(origins: Sequence[str]) -> list[s3.CorsRule] | None:
+    """Browsers on these origins may POST a form (a presigned POST) and read the reply; nothing
+    else crosses origins. Without origins there is no CORS configuration at all."""
+    if not origins:
+        return None
+    return [
+        s3.CorsRule(
+            id="browser-uploads",
+            allowed_methods=[s3.HttpMethods.POST],
+            allowed_origins=list(origins),
+            max_age=3600,  # a browser that sends a preflight may reuse it for an hour
+        )
+    ]

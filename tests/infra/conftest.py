@@ -1,12 +1,22 @@
-"""The app is synthesized once for the whole infra suite: the CDK's jsii runtime costs seconds.
+"""The app is synthesized once per environment for the whole infra suite: the CDK's jsii runtime
+costs seconds per synthesis.
 
 Tests never need the real Lambda packages: placeholder zips in a temporary dist directory
 stand in for `./pants package services::`, passed through the `distDir` context like a deploy.
+
+Everything is read from the cloud assembly that one synthesis writes, as the CLI reads it:
+`Template.from_stack` and `Annotations.from_stack` would synthesize (and run cdk-nag) again, on
+a construct tree whose cross-stack references the first synthesis has already resolved.
+
+Two deployments are synthesized: `synthesized`, with cdk.json's defaults (the disposable `dev`
+environment), and `production`, the `prod` environment with every setting tuned, as
+`cdk deploy -c key=value` passes them (strings).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,12 +29,27 @@ from constructs import IConstruct
 
 from infra import app as cdk_app
 from infra.goodreads_stats_infra.assets import AGGREGATOR_ZIP, BOOK_PROCESSOR_ZIP, ORCHESTRATOR_ZIP
-from infra.goodreads_stats_infra.stack import GoodreadsStatsStack
+from infra.goodreads_stats_infra.data_stack import DataStack
+from infra.goodreads_stats_infra.pipeline_stack import PipelineStack
+from tests.infra.template_queries import referenced_id
 
 SERVICE_ZIPS = {
     "orchestrator": ORCHESTRATOR_ZIP,
     "book_processor": BOOK_PROCESSOR_ZIP,
     "aggregator": AGGREGATOR_ZIP,
+}
+
+PRODUCTION_CONTEXT = {
+    "environment": "prod",
+    "allowedOrigins": "https://books.example.org,https://staging.books.example.org:8443",
+    "processorMaxConcurrency": "8",
+    "upstreamMaxRps": "0.5",
+    "enrichmentSources": "openlibrary",
+    "contact": "ops@example.org",
+    "googleBooksApiKey": "test-key",
+    "jobDeadlineSeconds": "1800",
+    "aggregationLeaseSeconds": "600",
+    "alarmEmail": "ops@example.org",
 }
 
 
@@ -42,24 +67,70 @@ def write_placeholder_dist(root: Path) -> Path:
 
 @dataclasses.dataclass(frozen=True)
 class Synthesized:
-    stack: GoodreadsStatsStack
-    template: Template
-    cfn: dict[str, Any]  # the template as CloudFormation JSON
+    """One environment's two stacks, their templates and the cloud assembly directory."""
+
+    deployment: cdk_app.Deployment
+    data: Template
+    pipeline: Template
     outdir: Path
+
+    @property
+    def data_stack(self) -> DataStack:
+        return self.deployment.data
+
+    @property
+    def pipeline_stack(self) -> PipelineStack:
+        return self.deployment.pipeline
+
+    @property
+    def data_cfn(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self.data.to_json())
+
+    @property
+    def pipeline_cfn(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self.pipeline.to_json())
+
+    def cfn_of(self, stack: cdk.Stack) -> dict[str, Any]:
+        template = self.data if stack is self.data_stack else self.pipeline
+        assert stack in (self.data_stack, self.pipeline_stack), stack.node.path
+        return cast(dict[str, Any], template.to_json())
 
     def logical_id(self, construct: IConstruct) -> str:
         """The logical id of an L2 construct's CloudFormation resource."""
         element = construct.node.default_child
         assert isinstance(element, cdk.CfnElement), construct.node.path
-        return str(self.stack.get_logical_id(element))
+        return str(cdk.Stack.of(construct).get_logical_id(element))
+
+    def resource(self, construct: IConstruct) -> dict[str, Any]:
+        """An L2 construct's CloudFormation resource, from its own stack's template."""
+        resources = self.cfn_of(cdk.Stack.of(construct))["Resources"]
+        return cast(dict[str, Any], resources[self.logical_id(construct)])
+
+    def properties(self, construct: IConstruct) -> dict[str, Any]:
+        return cast(dict[str, Any], self.resource(construct)["Properties"])
+
+    def imported(self, construct: IConstruct, attribute: str = "Ref") -> dict[str, str]:
+        """How the pipeline stack refers to a data stack resource: the import of the data
+        stack's export of its Ref or of one of its attributes ("Arn")."""
+        logical_id = self.logical_id(construct)
+        value: dict[str, Any] = (
+            {"Ref": logical_id} if attribute == "Ref" else {"Fn::GetAtt": [logical_id, attribute]}
+        )
+        (name,) = (
+            output["Export"]["Name"]
+            for output in self.data_cfn.get("Outputs", {}).values()
+            if "Export" in output and output["Value"] == value
+        )
+        return {"Fn::ImportValue": name}
 
     def readable_names(self) -> Mapping[str, str]:
-        """Logical id -> the name tests use for it in expected grants."""
-        stack = self.stack
+        """Logical id (or the name of a data stack export) -> the name tests use for it."""
+        stack = self.pipeline_stack
+        data = self.data_stack
         named = {
-            "bucket": stack.data.bucket,
-            "jobs-table": stack.tables.jobs,
-            "cache-table": stack.tables.cache,
+            "bucket": data.data.bucket,
+            "jobs-table": data.tables.jobs,
+            "cache-table": data.tables.cache,
             "task-queue": stack.queues.tasks,
             "task-dlq": stack.queues.tasks_dlq,
             "completion-queue": stack.queues.completions,
@@ -69,7 +140,40 @@ class Synthesized:
             "processor-logs": stack.book_processor.log_group,
             "aggregator-logs": stack.aggregator.log_group,
         }
-        return {self.logical_id(construct): name for name, construct in named.items()}
+        names = {self.logical_id(construct): name for name, construct in named.items()}
+        for output in self.data_cfn.get("Outputs", {}).values():
+            if "Export" in output and referenced_id(output["Value"]) in names:
+                names[output["Export"]["Name"]] = names[referenced_id(output["Value"])]
+        return names
+
+
+def synthesize(context: Mapping[str, Any], outdir: Path) -> Synthesized:
+    """The app exactly as `cdk synth` runs it (cdk.json context, cdk-nag), with `context` as
+    if given with `-c`."""
+    deployment = cdk_app.main(context=context, outdir=str(outdir))
+
+    def written(stack: cdk.Stack) -> Template:
+        return Template.from_json(json.loads((outdir / stack.template_file).read_text()))
+
+    return Synthesized(
+        deployment=deployment,
+        data=written(deployment.data),
+        pipeline=written(deployment.pipeline),
+        outdir=outdir,
+    )
+
+
+def synthesis_messages(synthesized: Synthesized, stack: cdk.Stack, level: str) -> list[str]:
+    """The error or warning messages the synthesis left on a stack, as the CLI reads them
+    from the cloud assembly (cdk-nag's unsuppressed findings among them)."""
+    manifest = json.loads((synthesized.outdir / "manifest.json").read_text())
+    metadata = manifest["artifacts"][stack.artifact_id].get("metadata", {})
+    return [
+        str(entry["data"])
+        for entries in metadata.values()
+        for entry in entries
+        if entry["type"] == f"aws:cdk:{level}"
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -79,13 +183,14 @@ def placeholder_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def synthesized(placeholder_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """The app exactly as `cdk synth` runs it (cdk.json context, cdk-nag), with test zips."""
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    stack = cdk_app.main(context={"distDir": str(placeholder_dist)}, outdir=str(outdir))
-    template = Template.from_stack(stack)
-    return Synthesized(
-        stack=stack,
-        template=template,
-        cfn=cast(dict[str, Any], template.to_json()),
-        outdir=outdir,
+    """cdk.json's defaults: the `dev` environment."""
+    return synthesize({"distDir": str(placeholder_dist)}, tmp_path_factory.mktemp("dev.out"))
+
+
+@pytest.fixture(scope="session")
+def production(placeholder_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The `prod` environment with every setting given on the command line."""
+    return synthesize(
+        {**PRODUCTION_CONTEXT, "distDir": str(placeholder_dist)},
+        tmp_path_factory.mktemp("prod.out"),
     )

@@ -26,12 +26,16 @@ def referenced_id(value: Any) -> str:
 
 
 def render(value: Any, names: Mapping[str, str]) -> str:
-    """CloudFormation intrinsics as text: GetAtt/Ref become the readable name of the resource."""
+    """CloudFormation intrinsics as text: GetAtt/Ref (and imports of another stack's exports)
+    become the readable name of the resource."""
     if isinstance(value, str):
         return value
     if "Fn::GetAtt" in value or "Ref" in value:
         logical_id = referenced_id(value)
         return names.get(logical_id, f"<{logical_id}>")
+    if "Fn::ImportValue" in value:  # another stack's export
+        export_name = str(value["Fn::ImportValue"])
+        return names.get(export_name, f"<{export_name}>")
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return str(separator).join(render(part, names) for part in parts)

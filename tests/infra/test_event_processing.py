@@ -15,7 +15,7 @@ def _mapping_of(synthesized: Synthesized, function_id: str) -> dict[str, Any]:
     mappings: list[dict[str, Any]] = [
         mapping["Properties"]
         for mapping in resources_of_type(
-            synthesized.cfn, "AWS::Lambda::EventSourceMapping"
+            synthesized.pipeline_cfn, "AWS::Lambda::EventSourceMapping"
         ).values()
         if referenced_id(mapping["Properties"]["FunctionName"]) == function_id
     ]
@@ -24,7 +24,7 @@ def _mapping_of(synthesized: Synthesized, function_id: str) -> dict[str, Any]:
 
 
 def _queue(synthesized: Synthesized, queue_ref: Any) -> dict[str, Any]:
-    properties: dict[str, Any] = synthesized.cfn["Resources"][referenced_id(queue_ref)][
+    properties: dict[str, Any] = synthesized.pipeline_cfn["Resources"][referenced_id(queue_ref)][
         "Properties"
     ]
     return properties
@@ -33,58 +33,62 @@ def _queue(synthesized: Synthesized, queue_ref: Any) -> dict[str, Any]:
 def test_processor_mapping_reports_batch_item_failures_in_batches_of_ten(
     synthesized: Synthesized,
 ) -> None:
-    processor = synthesized.stack.book_processor.function
+    processor = synthesized.pipeline_stack.book_processor.function
     mapping = _mapping_of(synthesized, synthesized.logical_id(processor))
 
     # Without ReportBatchItemFailures Lambda deletes a batch's failed messages too.
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BatchSize"] == 10
+    assert mapping["MaximumBatchingWindowInSeconds"] == 2
+    assert mapping.get("Enabled", True) is True
     assert referenced_id(mapping["EventSourceArn"]) == synthesized.logical_id(
-        synthesized.stack.queues.tasks
+        synthesized.pipeline_stack.queues.tasks
     )
 
 
 def test_processor_concurrency_is_capped_by_the_mapping_not_by_reserved_concurrency(
     synthesized: Synthesized,
 ) -> None:
-    processor = synthesized.stack.book_processor.function
+    processor = synthesized.pipeline_stack.book_processor.function
     mapping = _mapping_of(synthesized, synthesized.logical_id(processor))
 
     assert mapping["ScalingConfig"] == {"MaximumConcurrency": 5}
-    function = synthesized.cfn["Resources"][synthesized.logical_id(processor)]["Properties"]
+    function = synthesized.properties(processor)
     assert "ReservedConcurrentExecutions" not in function
 
 
 def test_aggregator_consumes_the_completion_queue_reporting_batch_item_failures(
     synthesized: Synthesized,
 ) -> None:
-    aggregator = synthesized.stack.aggregator.function
+    aggregator = synthesized.pipeline_stack.aggregator.function
     mapping = _mapping_of(synthesized, synthesized.logical_id(aggregator))
 
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BatchSize"] == 10
     assert referenced_id(mapping["EventSourceArn"]) == synthesized.logical_id(
-        synthesized.stack.queues.completions
+        synthesized.pipeline_stack.queues.completions
     )
 
 
-def test_every_consumed_queue_hides_messages_for_at_least_six_times_the_consumer_timeout(
+def test_every_consumed_queue_hides_messages_for_six_times_the_timeout_plus_the_window(
     synthesized: Synthesized,
 ) -> None:
-    mappings = resources_of_type(synthesized.cfn, "AWS::Lambda::EventSourceMapping")
+    mappings = resources_of_type(synthesized.pipeline_cfn, "AWS::Lambda::EventSourceMapping")
     assert len(mappings) == 2
     for mapping in mappings.values():
         properties = mapping["Properties"]
         queue = _queue(synthesized, properties["EventSourceArn"])
-        function = synthesized.cfn["Resources"][referenced_id(properties["FunctionName"])]
+        function = synthesized.pipeline_cfn["Resources"][referenced_id(properties["FunctionName"])]
         timeout = function["Properties"]["Timeout"]
+        window = properties.get("MaximumBatchingWindowInSeconds", 0)
 
-        assert queue["VisibilityTimeout"] >= 6 * timeout
+        # AWS's rule for queues that Lambda consumes.
+        assert queue["VisibilityTimeout"] >= 6 * timeout + window
 
 
 def test_the_processor_times_out_after_sixty_seconds(synthesized: Synthesized) -> None:
-    processor = synthesized.stack.book_processor.function
-    function = synthesized.cfn["Resources"][synthesized.logical_id(processor)]["Properties"]
+    processor = synthesized.pipeline_stack.book_processor.function
+    function = synthesized.properties(processor)
 
     assert function["Timeout"] == 60
 
@@ -92,14 +96,12 @@ def test_the_processor_times_out_after_sixty_seconds(synthesized: Synthesized) -
 def test_work_queues_redrive_to_a_dead_letter_queue_that_keeps_messages_longer(
     synthesized: Synthesized,
 ) -> None:
-    queues = synthesized.stack.queues
+    queues = synthesized.pipeline_stack.queues
     for source, dead_letters in (
         (queues.tasks, queues.tasks_dlq),
         (queues.completions, queues.completions_dlq),
     ):
-        source_properties = synthesized.cfn["Resources"][synthesized.logical_id(source)][
-            "Properties"
-        ]
+        source_properties = synthesized.properties(source)
         redrive = source_properties["RedrivePolicy"]
         dlq_properties = _queue(synthesized, redrive["deadLetterTargetArn"])
 
@@ -112,12 +114,10 @@ def test_work_queues_redrive_to_a_dead_letter_queue_that_keeps_messages_longer(
 
 
 def test_the_processor_is_told_the_queues_max_receive_count(synthesized: Synthesized) -> None:
-    processor = synthesized.stack.book_processor.function
-    queues = synthesized.stack.queues
-    function = synthesized.cfn["Resources"][synthesized.logical_id(processor)]["Properties"]
-    redrive = synthesized.cfn["Resources"][synthesized.logical_id(queues.tasks)]["Properties"][
-        "RedrivePolicy"
-    ]
+    processor = synthesized.pipeline_stack.book_processor.function
+    queues = synthesized.pipeline_stack.queues
+    function = synthesized.properties(processor)
+    redrive = synthesized.properties(queues.tasks)["RedrivePolicy"]
 
     assert function["Environment"]["Variables"]["MAX_RECEIVE_COUNT"] == str(
         redrive["maxReceiveCount"]
@@ -126,9 +126,9 @@ def test_the_processor_is_told_the_queues_max_receive_count(synthesized: Synthes
 
 
 def test_every_queue_refuses_requests_without_tls(synthesized: Synthesized) -> None:
-    queue_ids = set(resources_of_type(synthesized.cfn, "AWS::SQS::Queue"))
+    queue_ids = set(resources_of_type(synthesized.pipeline_cfn, "AWS::SQS::Queue"))
     protected: set[str] = set()
-    for policy in resources_of_type(synthesized.cfn, "AWS::SQS::QueuePolicy").values():
+    for policy in resources_of_type(synthesized.pipeline_cfn, "AWS::SQS::QueuePolicy").values():
         properties = policy["Properties"]
         denies_plain_http = any(
             statement["Effect"] == "Deny"
@@ -142,7 +142,7 @@ def test_every_queue_refuses_requests_without_tls(synthesized: Synthesized) -> N
 
 
 def test_every_queue_is_encrypted_at_rest(synthesized: Synthesized) -> None:
-    synthesized.template.all_resources_properties(
+    synthesized.pipeline.all_resources_properties(
         "AWS::SQS::Queue", Match.object_like({"SqsManagedSseEnabled": True})
     )
 
@@ -150,17 +150,17 @@ def test_every_queue_is_encrypted_at_rest(synthesized: Synthesized) -> None:
 def test_a_one_minute_schedule_invokes_the_aggregator_without_retries(
     synthesized: Synthesized,
 ) -> None:
-    rules = resources_of_type(synthesized.cfn, "AWS::Events::Rule")
+    rules = resources_of_type(synthesized.pipeline_cfn, "AWS::Events::Rule")
     assert len(rules) == 1
     rule = next(iter(rules.values()))["Properties"]
-    aggregator_id = synthesized.logical_id(synthesized.stack.aggregator.function)
+    aggregator_id = synthesized.logical_id(synthesized.pipeline_stack.aggregator.function)
 
     assert rule["ScheduleExpression"] == "rate(1 minute)"
     assert rule["State"] == "ENABLED"
     assert [referenced_id(target["Arn"]) for target in rule["Targets"]] == [aggregator_id]
     # The next tick repeats the sweep; retries would only pile up overlapping runs.
     assert rule["Targets"][0]["RetryPolicy"] == {"MaximumRetryAttempts": 0}
-    synthesized.template.has_resource_properties(
+    synthesized.pipeline.has_resource_properties(
         "AWS::Lambda::EventInvokeConfig",
         {"FunctionName": {"Ref": aggregator_id}, "MaximumRetryAttempts": 0},
     )
@@ -169,32 +169,9 @@ def test_a_one_minute_schedule_invokes_the_aggregator_without_retries(
 def test_uploads_that_the_orchestrator_keeps_failing_on_are_kept_in_a_queue(
     synthesized: Synthesized,
 ) -> None:
-    orchestrator = synthesized.stack.orchestrator.function
-    function = synthesized.cfn["Resources"][synthesized.logical_id(orchestrator)]["Properties"]
+    orchestrator = synthesized.pipeline_stack.orchestrator.function
+    function = synthesized.properties(orchestrator)
 
     assert referenced_id(function["DeadLetterConfig"]["TargetArn"]) == synthesized.logical_id(
-        synthesized.stack.queues.failed_uploads
+        synthesized.pipeline_stack.queues.failed_uploads
     )
-
-
-def test_each_dead_letter_queue_raises_an_alarm_on_its_first_message(
-    synthesized: Synthesized,
-) -> None:
-    queues = synthesized.stack.queues
-    dead_letter_ids = {
-        synthesized.logical_id(queue)
-        for queue in (queues.tasks_dlq, queues.completions_dlq, queues.failed_uploads)
-    }
-    alarmed: set[str] = set()
-    for alarm in resources_of_type(synthesized.cfn, "AWS::CloudWatch::Alarm").values():
-        properties = alarm["Properties"]
-        assert properties["MetricName"] == "ApproximateNumberOfMessagesVisible"
-        assert properties["ComparisonOperator"] == "GreaterThanThreshold"
-        assert properties["Threshold"] == 0
-        alarmed |= {
-            referenced_id(dimension["Value"])
-            for dimension in properties["Dimensions"]
-            if dimension["Name"] == "QueueName"
-        }
-
-    assert alarmed == dead_letter_ids

@@ -14,26 +14,18 @@ SERVICES = ("orchestrator", "book_processor", "aggregator")
 
 
 def _function(synthesized: Synthesized, service: str) -> dict[str, Any]:
-    construct = {
-        "orchestrator": synthesized.stack.orchestrator,
-        "book_processor": synthesized.stack.book_processor,
-        "aggregator": synthesized.stack.aggregator,
-    }[service].function
-    properties: dict[str, Any] = synthesized.cfn["Resources"][synthesized.logical_id(construct)][
-        "Properties"
-    ]
-    return properties
+    return synthesized.properties(getattr(synthesized.pipeline_stack, service).function)
 
 
 def _service_functions(synthesized: Synthesized) -> list[Any]:
-    stack = synthesized.stack
+    stack = synthesized.pipeline_stack
     return [stack.orchestrator, stack.book_processor, stack.aggregator]
 
 
 def test_the_only_other_function_is_cdks_bucket_notification_handler(
     synthesized: Synthesized,
 ) -> None:
-    functions = set(resources_of_type(synthesized.cfn, "AWS::Lambda::Function"))
+    functions = set(resources_of_type(synthesized.pipeline_cfn, "AWS::Lambda::Function"))
     ours = {synthesized.logical_id(f.function) for f in _service_functions(synthesized)}
     others = functions - ours
 
@@ -53,12 +45,26 @@ def test_functions_run_the_pants_zip_entry_point_on_python_3_13(
     assert function["Architectures"] == ["x86_64"]
 
 
+@pytest.mark.parametrize(
+    ("service", "memory_mb", "timeout_seconds"),
+    [("orchestrator", 1024, 120), ("book_processor", 512, 60), ("aggregator", 1024, 60)],
+)
+def test_functions_have_the_memory_and_timeout_chosen_for_their_work(
+    synthesized: Synthesized, service: str, memory_mb: int, timeout_seconds: int
+) -> None:
+    function = _function(synthesized, service)
+
+    assert function["MemorySize"] == memory_mb
+    assert function["Timeout"] == timeout_seconds
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_function_deploys_its_own_service_zip(
     synthesized: Synthesized, placeholder_dist: Any, service: str
 ) -> None:
     object_key = _function(synthesized, service)["Code"]["S3Key"]
-    manifest = json.loads((synthesized.outdir / "GoodreadsStats.assets.json").read_text())
+    assets_file = f"{synthesized.pipeline_stack.stack_name}.assets.json"
+    manifest = json.loads((synthesized.outdir / assets_file).read_text())
     (asset,) = (
         asset
         for asset in manifest["files"].values()
@@ -73,14 +79,15 @@ def test_each_function_deploys_its_own_service_zip(
 def test_the_orchestrator_is_told_where_uploads_jobs_and_tasks_go(
     synthesized: Synthesized,
 ) -> None:
-    stack = synthesized.stack
+    stack = synthesized.pipeline_stack
+    data = synthesized.data_stack
     variables = _function(synthesized, "orchestrator")["Environment"]["Variables"]
 
     assert variables == {
         "POWERTOOLS_SERVICE_NAME": "orchestrator",
         "POWERTOOLS_METRICS_NAMESPACE": "GoodreadsStats",
-        "DATA_BUCKET": {"Ref": synthesized.logical_id(stack.data.bucket)},
-        "JOBS_TABLE": {"Ref": synthesized.logical_id(stack.tables.jobs)},
+        "DATA_BUCKET": synthesized.imported(data.data.bucket),
+        "JOBS_TABLE": synthesized.imported(data.tables.jobs),
         "TASK_QUEUE_URL": {"Ref": synthesized.logical_id(stack.queues.tasks)},
         "COMPLETION_QUEUE_URL": {"Ref": synthesized.logical_id(stack.queues.completions)},
         "JOB_DEADLINE_SECONDS": "900",
@@ -90,32 +97,35 @@ def test_the_orchestrator_is_told_where_uploads_jobs_and_tasks_go(
 def test_the_processor_is_told_its_tables_completion_queue_and_receive_limit(
     synthesized: Synthesized,
 ) -> None:
-    stack = synthesized.stack
+    stack = synthesized.pipeline_stack
+    data = synthesized.data_stack
     variables = _function(synthesized, "book_processor")["Environment"]["Variables"]
 
-    # Unset tuning variables (CONTACT, UPSTREAM_MAX_RPS, ...) leave the service defaults.
+    # Unset tuning variables (CONTACT, ENRICHMENT_SOURCES, ...) leave the service defaults;
+    # without a contact Open Library allows 1 request/s, shared by 5 processors.
     assert variables == {
         "POWERTOOLS_SERVICE_NAME": "book_processor",
         "POWERTOOLS_METRICS_NAMESPACE": "GoodreadsStats",
-        "DATA_BUCKET": {"Ref": synthesized.logical_id(stack.data.bucket)},
-        "JOBS_TABLE": {"Ref": synthesized.logical_id(stack.tables.jobs)},
-        "CACHE_TABLE": {"Ref": synthesized.logical_id(stack.tables.cache)},
+        "DATA_BUCKET": synthesized.imported(data.data.bucket),
+        "JOBS_TABLE": synthesized.imported(data.tables.jobs),
+        "CACHE_TABLE": synthesized.imported(data.tables.cache),
         "COMPLETION_QUEUE_URL": {"Ref": synthesized.logical_id(stack.queues.completions)},
         "MAX_RECEIVE_COUNT": "5",
+        "UPSTREAM_MAX_RPS": "0.2",
     }
 
 
 def test_the_aggregator_is_told_its_bucket_table_lease_and_default_deadline(
     synthesized: Synthesized,
 ) -> None:
-    stack = synthesized.stack
+    data = synthesized.data_stack
     variables = _function(synthesized, "aggregator")["Environment"]["Variables"]
 
     assert variables == {
         "POWERTOOLS_SERVICE_NAME": "aggregator",
         "POWERTOOLS_METRICS_NAMESPACE": "GoodreadsStats",
-        "DATA_BUCKET": {"Ref": synthesized.logical_id(stack.data.bucket)},
-        "JOBS_TABLE": {"Ref": synthesized.logical_id(stack.tables.jobs)},
+        "DATA_BUCKET": synthesized.imported(data.data.bucket),
+        "JOBS_TABLE": synthesized.imported(data.tables.jobs),
         "AGGREGATION_LEASE_SECONDS": "300",
         "JOB_DEADLINE_SECONDS": "900",
     }
@@ -134,7 +144,7 @@ def test_functions_log_to_their_own_log_group_with_a_retention(
     synthesized: Synthesized, service: str
 ) -> None:
     log_group_id = _function(synthesized, service)["LoggingConfig"]["LogGroup"]["Ref"]
-    log_group = synthesized.cfn["Resources"][log_group_id]
+    log_group = synthesized.pipeline_cfn["Resources"][log_group_id]
 
     assert log_group["Type"] == "AWS::Logs::LogGroup"
     assert log_group["Properties"]["RetentionInDays"] == 30

@@ -15,6 +15,7 @@ from tests.infra.template_queries import (
     Grant,
     as_list,
     policy_statements,
+    referenced_id,
     resources_of_type,
     role_grants,
 )
@@ -83,18 +84,26 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
 
 
 def _role_id(synthesized: Synthesized, service: str) -> str:
-    function = {
-        "orchestrator": synthesized.stack.orchestrator,
-        "book_processor": synthesized.stack.book_processor,
-        "aggregator": synthesized.stack.aggregator,
-    }[service]
-    return synthesized.logical_id(function.role)
+    return synthesized.logical_id(getattr(synthesized.pipeline_stack, service).role)
 
 
 def _grants(synthesized: Synthesized, service: str) -> set[Grant]:
     return role_grants(
-        synthesized.cfn, _role_id(synthesized, service), synthesized.readable_names()
+        synthesized.pipeline_cfn, _role_id(synthesized, service), synthesized.readable_names()
     )
+
+
+def test_each_function_has_a_role_of_its_own(synthesized: Synthesized) -> None:
+    stack = synthesized.pipeline_stack
+    roles = {
+        service: synthesized.properties(getattr(stack, service).function)["Role"]
+        for service in EXPECTED_GRANTS
+    }
+
+    assert {service: referenced_id(role) for service, role in roles.items()} == {
+        service: _role_id(synthesized, service) for service in EXPECTED_GRANTS
+    }
+    assert len(set(map(referenced_id, roles.values()))) == 3
 
 
 @pytest.mark.parametrize("service", sorted(EXPECTED_GRANTS))
@@ -107,7 +116,9 @@ def test_each_role_allows_exactly_what_its_service_does(
 def test_the_orchestrator_lists_only_the_uploads_prefix(synthesized: Synthesized) -> None:
     statements = [
         statement
-        for statement in policy_statements(synthesized.cfn, _role_id(synthesized, "orchestrator"))
+        for statement in policy_statements(
+            synthesized.pipeline_cfn, _role_id(synthesized, "orchestrator")
+        )
         if "s3:ListBucket" in as_list(statement["Action"])
     ]
 
@@ -144,8 +155,8 @@ def test_no_service_can_reach_another_services_log_group(synthesized: Synthesize
 
 
 def test_no_policy_in_the_stack_uses_wildcard_actions(synthesized: Synthesized) -> None:
-    for role_id in resources_of_type(synthesized.cfn, "AWS::IAM::Role"):
-        for statement in policy_statements(synthesized.cfn, role_id):
+    for role_id in resources_of_type(synthesized.pipeline_cfn, "AWS::IAM::Role"):
+        for statement in policy_statements(synthesized.pipeline_cfn, role_id):
             for action in as_list(statement["Action"]):
                 assert "*" not in action, (role_id, action)
 
@@ -160,7 +171,7 @@ def test_service_roles_name_every_resource_they_reach(synthesized: Synthesized) 
 
 @pytest.mark.parametrize("service", sorted(EXPECTED_GRANTS))
 def test_service_roles_carry_no_managed_policies(synthesized: Synthesized, service: str) -> None:
-    role: dict[str, Any] = synthesized.cfn["Resources"][_role_id(synthesized, service)]
+    role: dict[str, Any] = synthesized.pipeline_cfn["Resources"][_role_id(synthesized, service)]
 
     assert "ManagedPolicyArns" not in role["Properties"]
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [

@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Annotations, Match, Template
+from aws_cdk.assertions import Match
 
 from infra import app as cdk_app
 from infra.goodreads_stats_infra.assets import REPO_ROOT, LambdaAssets, MissingLambdaAsset
-from infra.goodreads_stats_infra.config import PipelineSettings
-from infra.goodreads_stats_infra.stack import GoodreadsStatsStack
-from tests.infra.conftest import write_placeholder_dist
+from infra.goodreads_stats_infra.config import PipelineSettings, SettingsError
+from tests.infra.conftest import (
+    PRODUCTION_CONTEXT,
+    Synthesized,
+    synthesis_messages,
+    write_placeholder_dist,
+)
 
-# As `cdk deploy -c key=value` passes them: strings.
-TUNED_CONTEXT = {
-    "processorMaxConcurrency": "8",
-    "upstreamMaxRps": "0.5",
-    "enrichmentSources": "openlibrary",
-    "contact": "ops@example.org",
-    "googleBooksApiKey": "test-key",
-    "jobDeadlineSeconds": "1800",
-    "aggregationLeaseSeconds": "600",
-    "alarmEmail": "ops@example.org",
-}
-TUNED_PROCESSOR_VARIABLES = {
+PRODUCTION_PROCESSOR_VARIABLES = {
     "UPSTREAM_MAX_RPS": "0.5",
     "ENRICHMENT_SOURCES": "openlibrary",
     "CONTACT": "ops@example.org",
@@ -40,37 +32,108 @@ def _settings(context: dict[str, Any]) -> PipelineSettings:
     return PipelineSettings.from_context(cdk.App(context=context).node)
 
 
-@pytest.fixture(scope="module")
-def tuned(
-    placeholder_dist: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[GoodreadsStatsStack]:
-    app = cdk.App(
-        context={**cdk_app.cdk_json_context(), **TUNED_CONTEXT, "distDir": str(placeholder_dist)},
-        outdir=str(tmp_path_factory.mktemp("tuned.out")),
-    )
-    stack = cdk_app.build_app(app)
-    app.synth()
-    yield stack
-
-
 def test_cdk_json_defaults_give_the_documented_settings(placeholder_dist: Path) -> None:
     settings = _settings({**cdk_app.cdk_json_context(), "distDir": str(placeholder_dist)})
 
     assert settings == PipelineSettings(
         lambda_assets=LambdaAssets.from_dist_dir(placeholder_dist),
+        environment="dev",
+        allowed_origins=(),
         processor_max_concurrency=5,
         job_deadline_seconds=900,
         aggregation_lease_seconds=300,
     )
+    assert not settings.is_production
 
 
 def test_context_strings_become_typed_settings(placeholder_dist: Path) -> None:
-    settings = _settings({**TUNED_CONTEXT, "distDir": str(placeholder_dist)})
+    settings = _settings({**PRODUCTION_CONTEXT, "distDir": str(placeholder_dist)})
 
+    assert settings.environment == "prod" and settings.is_production
+    assert settings.allowed_origins == (
+        "https://books.example.org",
+        "https://staging.books.example.org:8443",
+    )
     assert settings.processor_max_concurrency == 8
     assert settings.upstream_max_rps == 0.5
     assert settings.job_deadline_seconds == 1800
     assert settings.alarm_email == "ops@example.org"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ["https://a.example.org", "https://b.example.org"],  # cdk.json
+        "https://a.example.org, https://b.example.org",  # -c allowedOrigins=...
+        '["https://a.example.org", "https://b.example.org"]',  # -c with a JSON list
+        "https://a.example.org,https://b.example.org,https://a.example.org,",
+    ],
+)
+def test_allowed_origins_are_read_from_a_list_or_a_comma_separated_string(
+    placeholder_dist: Path, value: Any
+) -> None:
+    settings = _settings({"allowedOrigins": value, "distDir": str(placeholder_dist)})
+
+    assert settings.allowed_origins == ("https://a.example.org", "https://b.example.org")
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://books.example.org",  # plain HTTP
+        "https://books.example.org/",  # a path, even "/", is not part of an origin
+        "https://books.example.org/upload",
+        "https://*.example.org",
+        "*",
+        "https://user@books.example.org",
+        "https://Books.Example.org",  # browsers send the host in lower case
+        "https://books.example.org:notaport",
+        "books.example.org",
+    ],
+)
+def test_an_allowed_origin_must_be_an_exact_https_origin(
+    placeholder_dist: Path, origin: str
+) -> None:
+    with pytest.raises(SettingsError, match="is not an https origin"):
+        _settings({"allowedOrigins": origin, "distDir": str(placeholder_dist)})
+
+
+@pytest.mark.parametrize("environment", ["Prod", "prod_1", "1dev", "a" * 21, "dev env"])
+def test_an_environment_name_must_be_usable_in_stack_names(
+    placeholder_dist: Path, environment: str
+) -> None:
+    with pytest.raises(SettingsError, match="environment must be"):
+        _settings({"environment": environment, "distDir": str(placeholder_dist)})
+
+
+def test_only_the_prod_environment_is_production(placeholder_dist: Path) -> None:
+    def is_production(environment: str) -> bool:
+        return _settings(
+            {"environment": environment, "distDir": str(placeholder_dist)}
+        ).is_production
+
+    assert is_production("prod")
+    assert not any(map(is_production, ["dev", "staging", "alice", "production-test"]))
+
+
+def test_each_environment_has_its_own_pair_of_stacks(
+    synthesized: Synthesized, production: Synthesized
+) -> None:
+    assert [stack.stack_name for stack in synthesized.deployment.stacks] == [
+        "GoodreadsStats-dev-Data",
+        "GoodreadsStats-dev-Pipeline",
+    ]
+    assert [stack.stack_name for stack in production.deployment.stacks] == [
+        "GoodreadsStats-prod-Data",
+        "GoodreadsStats-prod-Pipeline",
+    ]
+
+
+def test_resources_are_tagged_with_their_environment(production: Synthesized) -> None:
+    tag = Match.array_with([{"Key": "environment", "Value": "prod"}])
+
+    production.data.has_resource_properties("AWS::S3::Bucket", {"Tags": tag})
+    production.pipeline.has_resource_properties("AWS::Lambda::Function", {"Tags": tag})
 
 
 def test_an_empty_enrichment_sources_value_is_kept_because_it_switches_enrichment_off(
@@ -82,6 +145,27 @@ def test_an_empty_enrichment_sources_value_is_kept_because_it_switches_enrichmen
 
 
 @pytest.mark.parametrize(
+    ("contact", "concurrency", "expected_rps"),
+    [
+        # Open Library: 3 requests/s for a client with a contact, 1 without; shared.
+        ("ops@example.org", "5", 0.6),
+        ("ops@example.org", "2", 1.5),
+        (None, "5", 0.2),
+    ],
+)
+def test_without_upstream_max_rps_the_processors_share_open_librarys_limit(
+    placeholder_dist: Path, contact: str | None, concurrency: str, expected_rps: float
+) -> None:
+    context = {"processorMaxConcurrency": concurrency, "distDir": str(placeholder_dist)}
+    if contact is not None:
+        context["contact"] = contact
+
+    settings = _settings(context)
+
+    assert settings.upstream_max_rps_per_processor == pytest.approx(expected_rps)
+
+
+@pytest.mark.parametrize(
     ("key", "value", "message"),
     [
         ("processorMaxConcurrency", "1", "between 2 and 1000"),
@@ -89,19 +173,22 @@ def test_an_empty_enrichment_sources_value_is_kept_because_it_switches_enrichmen
         ("upstreamMaxRps", "0", "positive number"),
         ("upstreamMaxRps", "fast", "must be a number"),
         ("jobDeadlineSeconds", "30", "at least 60"),
+        ("allowedOrigins", 42, "must be a list of origins"),
+        ("allowedOrigins", '["https://a.example.org"', "not a JSON list"),
+        ("allowedOrigins", '{"origins": []}', "not an https origin"),
     ],
 )
 def test_invalid_context_values_are_refused_before_synthesis(
-    placeholder_dist: Path, key: str, value: str, message: str
+    placeholder_dist: Path, key: str, value: Any, message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(SettingsError, match=message):
         _settings({key: value, "distDir": str(placeholder_dist)})
 
 
 def test_a_lease_shorter_than_an_aggregator_run_is_refused(placeholder_dist: Path) -> None:
     app = cdk.App(context={"distDir": str(placeholder_dist), "aggregationLeaseSeconds": "60"})
 
-    with pytest.raises(ValueError, match="must exceed the aggregator's timeout"):
+    with pytest.raises(SettingsError, match="must exceed the aggregator's timeout"):
         cdk_app.build_app(app)
 
 
@@ -129,75 +216,38 @@ def test_a_relative_dist_directory_is_taken_from_the_repository_root(tmp_path: P
     )
 
 
-def test_tuning_reaches_the_processor_environment_and_mapping(
-    tuned: GoodreadsStatsStack,
-) -> None:
-    resources = Template.from_stack(tuned).to_json()["Resources"]
-    processor_id = tuned.get_logical_id(
-        cast(cdk.CfnElement, tuned.book_processor.function.node.default_child)
-    )
-    variables = resources[processor_id]["Properties"]["Environment"]["Variables"]
+def test_tuning_reaches_the_processor_environment_and_mapping(production: Synthesized) -> None:
+    processor = production.pipeline_stack.book_processor.function
+    variables = production.properties(processor)["Environment"]["Variables"]
     (mapping,) = (
         resource["Properties"]
-        for resource in resources.values()
+        for resource in production.pipeline_cfn["Resources"].values()
         if resource["Type"] == "AWS::Lambda::EventSourceMapping"
-        and resource["Properties"]["FunctionName"] == {"Ref": processor_id}
+        and resource["Properties"]["FunctionName"] == {"Ref": production.logical_id(processor)}
     )
 
-    assert {name: variables[name] for name in TUNED_PROCESSOR_VARIABLES} == (
-        TUNED_PROCESSOR_VARIABLES
+    assert {name: variables[name] for name in PRODUCTION_PROCESSOR_VARIABLES} == (
+        PRODUCTION_PROCESSOR_VARIABLES
     )
     assert mapping["ScalingConfig"] == {"MaximumConcurrency": 8}
 
 
-def test_tuning_reaches_the_orchestrator_and_aggregator(tuned: GoodreadsStatsStack) -> None:
-    resources = Template.from_stack(tuned).to_json()["Resources"]
+def test_tuning_reaches_the_orchestrator_and_aggregator(production: Synthesized) -> None:
+    stack = production.pipeline_stack
 
     def variables(function: Any) -> dict[str, Any]:
-        logical_id = tuned.get_logical_id(cast(cdk.CfnElement, function.node.default_child))
-        return cast(dict[str, Any], resources[logical_id]["Properties"]["Environment"]["Variables"])
+        environment: dict[str, Any] = production.properties(function)["Environment"]
+        return environment["Variables"]  # type: ignore[no-any-return]
 
-    assert variables(tuned.orchestrator.function)["JOB_DEADLINE_SECONDS"] == "1800"
-    assert variables(tuned.aggregator.function)["AGGREGATION_LEASE_SECONDS"] == "600"
-    assert variables(tuned.aggregator.function)["JOB_DEADLINE_SECONDS"] == "1800"
+    assert variables(stack.orchestrator.function)["JOB_DEADLINE_SECONDS"] == "1800"
+    assert variables(stack.aggregator.function)["AGGREGATION_LEASE_SECONDS"] == "600"
+    assert variables(stack.aggregator.function)["JOB_DEADLINE_SECONDS"] == "1800"
 
 
-def test_an_alarm_email_subscribes_to_a_tls_only_topic_that_every_alarm_notifies(
-    tuned: GoodreadsStatsStack,
+def test_the_production_stacks_are_also_free_of_cdk_nag_findings(
+    production: Synthesized,
 ) -> None:
-    template = Template.from_stack(tuned)
-    topics = template.find_resources("AWS::SNS::Topic")
-    (topic_id,) = topics
-
-    template.has_resource_properties(
-        "AWS::SNS::Subscription",
-        {"Protocol": "email", "Endpoint": "ops@example.org", "TopicArn": {"Ref": topic_id}},
-    )
-    template.has_resource_properties(
-        "AWS::SNS::TopicPolicy",
-        {
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Effect": "Deny",
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            }
-                        )
-                    ]
-                )
-            }
-        },
-    )
-    template.all_resources_properties(
-        "AWS::CloudWatch::Alarm", Match.object_like({"AlarmActions": [{"Ref": topic_id}]})
-    )
-
-
-def test_the_tuned_stack_is_also_free_of_cdk_nag_errors(tuned: GoodreadsStatsStack) -> None:
-    errors = Annotations.from_stack(tuned).find_error(
-        "*", Match.string_like_regexp("AwsSolutions-.*")
-    )
-
-    assert errors == []
+    for stack in production.deployment.stacks:
+        for level in ("error", "warning"):
+            messages = synthesis_messages(production, stack, level)
+            assert [m for m in messages if m.startswith("AwsSolutions-")] == [], stack.stack_name

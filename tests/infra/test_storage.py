@@ -1,24 +1,40 @@
-"""The data bucket and the DynamoDB tables."""
+"""The data stack: the bucket and the DynamoDB tables, and what each environment keeps."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
 
 from tests.infra.conftest import Synthesized
 from tests.infra.template_queries import referenced_id, resources_of_type
 
 
 def _bucket(synthesized: Synthesized) -> dict[str, Any]:
-    buckets = resources_of_type(synthesized.cfn, "AWS::S3::Bucket")
-    assert list(buckets) == [synthesized.logical_id(synthesized.stack.data.bucket)]
+    buckets = resources_of_type(synthesized.data_cfn, "AWS::S3::Bucket")
+    assert list(buckets) == [synthesized.logical_id(synthesized.data_stack.data.bucket)]
     return next(iter(buckets.values()))
 
 
-def _table(synthesized: Synthesized, table: Any) -> dict[str, Any]:
-    properties: dict[str, Any] = synthesized.cfn["Resources"][synthesized.logical_id(table)][
-        "Properties"
-    ]
-    return properties
+def _tables(synthesized: Synthesized) -> list[Any]:
+    tables = synthesized.data_stack.tables
+    return [tables.jobs, tables.cache]
+
+
+def test_stateful_resources_live_in_the_data_stack_and_nowhere_else(
+    synthesized: Synthesized,
+) -> None:
+    stateful = ("AWS::S3::Bucket", "AWS::DynamoDB::Table")
+
+    assert {
+        resource["Type"]
+        for resource in synthesized.data_cfn["Resources"].values()
+        if resource["Type"] in stateful
+    } == set(stateful)
+    assert not any(
+        resource["Type"] in stateful for resource in synthesized.pipeline_cfn["Resources"].values()
+    )
+    assert len(resources_of_type(synthesized.data_cfn, "AWS::DynamoDB::Table")) == 2
 
 
 def test_the_bucket_blocks_every_kind_of_public_access(synthesized: Synthesized) -> None:
@@ -36,10 +52,10 @@ def test_the_bucket_blocks_every_kind_of_public_access(synthesized: Synthesized)
 
 
 def test_the_bucket_refuses_requests_without_tls(synthesized: Synthesized) -> None:
-    bucket_id = synthesized.logical_id(synthesized.stack.data.bucket)
+    bucket_id = synthesized.logical_id(synthesized.data_stack.data.bucket)
     policies = [
         policy["Properties"]
-        for policy in resources_of_type(synthesized.cfn, "AWS::S3::BucketPolicy").values()
+        for policy in resources_of_type(synthesized.data_cfn, "AWS::S3::BucketPolicy").values()
         if referenced_id(policy["Properties"]["Bucket"]) == bucket_id
     ]
     statements = [s for policy in policies for s in policy["PolicyDocument"]["Statement"]]
@@ -51,7 +67,6 @@ def test_the_bucket_refuses_requests_without_tls(synthesized: Synthesized) -> No
         and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         for statement in statements
     ), statements
-    assert all(statement["Effect"] == "Deny" for statement in statements)
 
 
 def test_the_bucket_encrypts_with_s3_managed_keys(synthesized: Synthesized) -> None:
@@ -70,51 +85,76 @@ def test_uploads_and_manifests_expire_while_dashboards_are_kept(synthesized: Syn
         rule.get("Prefix"): rule["ExpirationInDays"] for rule in rules if "ExpirationInDays" in rule
     }
 
+    # uploads/: the reader's CSV; jobs/: the orchestrator's manifests (intermediates).
     assert expiry_by_prefix == {"uploads/": 30, "jobs/": 30}
     assert all(rule["Status"] == "Enabled" for rule in rules)
-    assert any("AbortIncompleteMultipartUpload" in rule for rule in rules)
+    assert [rule["AbortIncompleteMultipartUpload"] for rule in rules if "Prefix" not in rule] == [
+        {"DaysAfterInitiation": 1}
+    ]
 
 
-def test_the_bucket_survives_the_stack(synthesized: Synthesized) -> None:
-    bucket = _bucket(synthesized)
+def test_the_production_bucket_and_tables_survive_their_stack(production: Synthesized) -> None:
+    stateful = [production.data_stack.data.bucket, *_tables(production)]
 
-    assert bucket["DeletionPolicy"] == "Retain"
-    assert bucket["UpdateReplacePolicy"] == "Retain"
+    for construct in stateful:
+        resource = production.resource(construct)
+        assert resource["DeletionPolicy"] == "Retain", construct.node.path
+        assert resource["UpdateReplacePolicy"] == "Retain", construct.node.path
+    assert not resources_of_type(production.data_cfn, "Custom::S3AutoDeleteObjects")
 
 
-def test_an_object_created_under_uploads_invokes_the_orchestrator(
+def test_the_production_data_stack_is_protected_from_deletion(production: Synthesized) -> None:
+    assert production.data_stack.termination_protection is True
+    assert production.pipeline_stack.termination_protection is False  # stateless: replaceable
+
+
+def test_a_development_environment_is_deleted_with_its_stacks_bucket_contents_included(
     synthesized: Synthesized,
 ) -> None:
-    orchestrator_id = synthesized.logical_id(synthesized.stack.orchestrator.function)
-    (notifications,) = resources_of_type(synthesized.cfn, "Custom::S3BucketNotifications").values()
-    configuration = notifications["Properties"]["NotificationConfiguration"]
+    bucket = synthesized.data_stack.data.bucket
+    bucket_id = synthesized.logical_id(bucket)
+    (auto_delete,) = resources_of_type(synthesized.data_cfn, "Custom::S3AutoDeleteObjects").values()
 
-    assert configuration == {
-        "LambdaFunctionConfigurations": [
+    for construct in [bucket, *_tables(synthesized)]:
+        assert synthesized.resource(construct)["DeletionPolicy"] == "Delete", construct.node.path
+    assert synthesized.data_stack.termination_protection is False
+    # CloudFormation cannot delete a bucket with objects in it: CDK's custom resource empties it.
+    assert referenced_id(auto_delete["Properties"]["BucketName"]) == bucket_id
+
+
+@pytest.mark.parametrize("table", ["jobs", "cache"])
+def test_every_table_has_point_in_time_recovery(synthesized: Synthesized, table: str) -> None:
+    properties = synthesized.properties(getattr(synthesized.data_stack.tables, table))
+
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_without_allowed_origins_the_bucket_answers_no_cross_origin_request(
+    synthesized: Synthesized,
+) -> None:
+    assert "CorsConfiguration" not in _bucket(synthesized)["Properties"]
+
+
+def test_browsers_on_the_allowed_origins_may_only_post_uploads(production: Synthesized) -> None:
+    cors = _bucket(production)["Properties"]["CorsConfiguration"]
+
+    assert cors == {
+        "CorsRules": [
             {
-                "Events": ["s3:ObjectCreated:*"],
-                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
-                "LambdaFunctionArn": {"Fn::GetAtt": [orchestrator_id, "Arn"]},
+                "Id": "browser-uploads",
+                "AllowedMethods": ["POST"],
+                "AllowedOrigins": [
+                    "https://books.example.org",
+                    "https://staging.books.example.org:8443",
+                ],
+                "MaxAge": 3600,
             }
         ]
     }
-    synthesized.template.has_resource_properties(
-        "AWS::Lambda::Permission",
-        {
-            "Action": "lambda:InvokeFunction",
-            "FunctionName": {"Fn::GetAtt": [orchestrator_id, "Arn"]},
-            "Principal": "s3.amazonaws.com",
-            "SourceArn": {
-                "Fn::GetAtt": [synthesized.logical_id(synthesized.stack.data.bucket), "Arn"]
-            },
-        },
-    )
 
 
-def test_the_jobs_table_has_string_keys_ttl_and_point_in_time_recovery(
-    synthesized: Synthesized,
-) -> None:
-    jobs = _table(synthesized, synthesized.stack.tables.jobs)
+def test_the_jobs_table_has_string_keys_and_ttl(synthesized: Synthesized) -> None:
+    jobs = synthesized.properties(synthesized.data_stack.tables.jobs)
 
     assert jobs["KeySchema"] == [
         {"AttributeName": "pk", "KeyType": "HASH"},
@@ -122,7 +162,6 @@ def test_the_jobs_table_has_string_keys_ttl_and_point_in_time_recovery(
     ]
     assert jobs["BillingMode"] == "PAY_PER_REQUEST"
     assert jobs["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    assert jobs["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert {
         definition["AttributeName"]: definition["AttributeType"]
         for definition in jobs["AttributeDefinitions"]
@@ -132,7 +171,7 @@ def test_the_jobs_table_has_string_keys_ttl_and_point_in_time_recovery(
 def test_the_open_jobs_index_is_keyed_by_shard_and_deadline_and_projects_keys_only(
     synthesized: Synthesized,
 ) -> None:
-    jobs = _table(synthesized, synthesized.stack.tables.jobs)
+    jobs = synthesized.properties(synthesized.data_stack.tables.jobs)
 
     assert jobs["GlobalSecondaryIndexes"] == [
         {
@@ -147,7 +186,7 @@ def test_the_open_jobs_index_is_keyed_by_shard_and_deadline_and_projects_keys_on
 
 
 def test_the_cache_table_is_keyed_by_pk_and_expires_entries(synthesized: Synthesized) -> None:
-    cache = _table(synthesized, synthesized.stack.tables.cache)
+    cache = synthesized.properties(synthesized.data_stack.tables.cache)
 
     assert cache["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
     assert cache["BillingMode"] == "PAY_PER_REQUEST"
@@ -155,7 +194,40 @@ def test_the_cache_table_is_keyed_by_pk_and_expires_entries(synthesized: Synthes
     assert "GlobalSecondaryIndexes" not in cache
 
 
-def test_tables_survive_the_stack(synthesized: Synthesized) -> None:
-    for table in (synthesized.stack.tables.jobs, synthesized.stack.tables.cache):
-        resource = synthesized.cfn["Resources"][synthesized.logical_id(table)]
-        assert resource["DeletionPolicy"] == "Retain"
+def test_an_object_created_under_uploads_invokes_the_orchestrator(
+    synthesized: Synthesized,
+) -> None:
+    orchestrator_id = synthesized.logical_id(synthesized.pipeline_stack.orchestrator.function)
+    bucket = synthesized.data_stack.data.bucket
+    (notifications,) = resources_of_type(
+        synthesized.pipeline_cfn, "Custom::S3BucketNotifications"
+    ).values()
+
+    assert notifications["Properties"]["BucketName"] == synthesized.imported(bucket)
+    assert notifications["Properties"]["NotificationConfiguration"] == {
+        "LambdaFunctionConfigurations": [
+            {
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
+                "LambdaFunctionArn": {"Fn::GetAtt": [orchestrator_id, "Arn"]},
+            }
+        ]
+    }
+    # Unmanaged: it adds this notification and leaves any other on the bucket alone.
+    assert notifications["Properties"]["Managed"] is False
+    synthesized.pipeline.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [orchestrator_id, "Arn"]},
+            "Principal": "s3.amazonaws.com",
+            "SourceArn": synthesized.imported(bucket, "Arn"),
+        },
+    )
+
+
+def test_the_data_stack_depends_on_nothing_of_the_pipeline(synthesized: Synthesized) -> None:
+    """The pipeline can be destroyed and redeployed while the data stays."""
+    assert synthesized.data_stack.dependencies == []
+    assert synthesized.pipeline_stack.dependencies == [synthesized.data_stack]
+    assert "Fn::ImportValue" not in str(synthesized.data_cfn)

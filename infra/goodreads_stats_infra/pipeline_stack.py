@@ -1,4 +1,8 @@
-"""The whole pipeline in one stack: storage, queues, three functions and what triggers them."""
+"""The stateless stack: queues, the three functions, what triggers them, and the alarms.
+
+Everything here can be deleted and deployed again without losing a reader's data; the bucket
+and the tables it uses come from the data stack.
+"""
 
 from __future__ import annotations
 
@@ -13,37 +17,64 @@ from aws_cdk import aws_s3_notifications as s3_notifications
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from infra.goodreads_stats_infra.config import PipelineSettings
+from infra.goodreads_stats_infra.config import PipelineSettings, SettingsError
+from infra.goodreads_stats_infra.data_stack import DataStack
 from infra.goodreads_stats_infra.functions import ServiceFunction, ServiceFunctionProps
 from infra.goodreads_stats_infra.layout import PROCESSOR_TIMEOUT_SECONDS, UPLOAD_PREFIX
-from infra.goodreads_stats_infra.monitoring import DeadLetterAlarms, DeadLetterAlarmsProps
+from infra.goodreads_stats_infra.monitoring import (
+    BacklogAlarm,
+    PipelineAlarms,
+    PipelineAlarmsProps,
+)
 from infra.goodreads_stats_infra.queues import WorkQueues, WorkQueuesProps
-from infra.goodreads_stats_infra.storage import DataBucket, DataBucketProps
-from infra.goodreads_stats_infra.tables import Tables, TablesProps
 
-ORCHESTRATOR_TIMEOUT: Final = Duration.minutes(2)  # parse + manifest + ceil(n/10) batch sends
+# Timeouts and memory. Lambda gives CPU in proportion to memory (a full vCPU at 1769 MB).
+# Parsing a 100,000-row export (the orchestrator's limit) peaks around 210 MB and is CPU bound,
+# as is sending ceil(n/10) SendMessageBatch calls: 1024 MB and 2 minutes leave a wide margin.
+ORCHESTRATOR_TIMEOUT: Final = Duration.minutes(2)
+ORCHESTRATOR_MEMORY_MB: Final = 1024
+# A batch of 10 books is bound by upstream latency and the politeness spacing (a few seconds);
+# 60 s leaves room for Retry-After waits, and the service cuts its waits to the time left.
+# A cold batch peaks under 20 MB; 512 MB is for the CPU share of TLS and JSON, not the memory.
 PROCESSOR_TIMEOUT: Final = Duration.seconds(PROCESSOR_TIMEOUT_SECONDS)
-AGGREGATOR_TIMEOUT: Final = Duration.seconds(60)  # one job's books, or one sweep
-SQS_BATCH_SIZE: Final = 10  # above 10 Lambda requires a batching window
+PROCESSOR_MEMORY_MB: Final = 512
+# One aggregation holds a job's manifest and all its result items: 10,000 books take about 2 s
+# and under 300 MB (benchmarks/aggregator_bench.py); 1024 MB and 60 s cover far larger
+# libraries. The timeout must stay below aggregationLeaseSeconds (checked below).
+AGGREGATOR_TIMEOUT: Final = Duration.seconds(60)
+AGGREGATOR_MEMORY_MB: Final = 1024
+
+SQS_BATCH_SIZE: Final = 10  # above 10 Lambda requires a batching window of its own
+# Retried books come back one by one (each with its own delay); waiting up to 2 s gathers them
+# into fuller batches at a cost of at most 2 s of latency. Fresh jobs fill batches at once.
+PROCESSOR_BATCHING_WINDOW: Final = Duration.seconds(2)
 SWEEP_SCHEDULE: Final = events.Schedule.rate(Duration.minutes(1))
 
 
-class GoodreadsStatsStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK installed
+class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK installed
     def __init__(
-        self, scope: Construct, id: str, *, settings: PipelineSettings, **kwargs: Any
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: PipelineSettings,
+        data_stack: DataStack,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, id, **kwargs)
         if settings.aggregation_lease_seconds <= AGGREGATOR_TIMEOUT.to_seconds():
             # A lease shorter than a run lets a second aggregator claim a job mid-aggregation.
-            raise ValueError("aggregationLeaseSeconds must exceed the aggregator's timeout")
+            raise SettingsError("aggregationLeaseSeconds must exceed the aggregator's timeout")
+        data = data_stack.data
+        tables = data_stack.tables
 
-        self.data = data = DataBucket(self, "Data", DataBucketProps())
-        self.tables = tables = Tables(self, "Tables", TablesProps())
         self.queues = queues = WorkQueues(
             self,
             "Queues",
             WorkQueuesProps(
-                processor_timeout=PROCESSOR_TIMEOUT, aggregator_timeout=AGGREGATOR_TIMEOUT
+                processor_timeout=PROCESSOR_TIMEOUT,
+                processor_batching_window=PROCESSOR_BATCHING_WINDOW,
+                aggregator_timeout=AGGREGATOR_TIMEOUT,
             ),
         )
         shared_environment = {
@@ -59,7 +90,7 @@ class GoodreadsStatsStack(Stack):  # type: ignore[misc]  # Any to mypy without t
                 description="Parses an uploaded Goodreads export and fans its books out",
                 code_zip=settings.lambda_assets.orchestrator,
                 timeout=ORCHESTRATOR_TIMEOUT,
-                memory_size_mb=1024,
+                memory_size_mb=ORCHESTRATOR_MEMORY_MB,
                 environment={
                     **shared_environment,
                     "TASK_QUEUE_URL": queues.tasks.queue_url,
@@ -89,7 +120,7 @@ class GoodreadsStatsStack(Stack):  # type: ignore[misc]  # Any to mypy without t
                 description="Enriches a batch of books and records each result once",
                 code_zip=settings.lambda_assets.book_processor,
                 timeout=PROCESSOR_TIMEOUT,
-                memory_size_mb=512,
+                memory_size_mb=PROCESSOR_MEMORY_MB,
                 environment={
                     **shared_environment,
                     "CACHE_TABLE": tables.cache.table_name,
@@ -126,6 +157,7 @@ class GoodreadsStatsStack(Stack):  # type: ignore[misc]  # Any to mypy without t
             event_sources.SqsEventSource(
                 queues.tasks,
                 batch_size=SQS_BATCH_SIZE,
+                max_batching_window=PROCESSOR_BATCHING_WINDOW,
                 # Without it Lambda deletes the failed messages of a batch too.
                 report_batch_item_failures=True,
                 # Caps the load on the upstream APIs (reserved concurrency would throttle).
@@ -141,7 +173,7 @@ class GoodreadsStatsStack(Stack):  # type: ignore[misc]  # Any to mypy without t
                 description="Merges a finished job's books into its dashboard",
                 code_zip=settings.lambda_assets.aggregator,
                 timeout=AGGREGATOR_TIMEOUT,
-                memory_size_mb=1024,
+                memory_size_mb=AGGREGATOR_MEMORY_MB,
                 environment={
                     **shared_environment,
                     "AGGREGATION_LEASE_SECONDS": str(settings.aggregation_lease_seconds),
@@ -155,6 +187,7 @@ class GoodreadsStatsStack(Stack):  # type: ignore[misc]  # Any to mypy without t
         data.grant_write_dashboards(aggregator)
         tables.grant_jobs(aggregator, ["dynamodb:GetItem", "dynamodb:UpdateItem"])
         tables.grant_query_jobs_and_open_jobs_index(aggregator)
+        # The completion signal: processor (or orchestrator) -> completion queue -> aggregator.
         aggregator.add_event_source(
             event_sources.SqsEventSource(
                 queues.completions, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True
@@ -170,27 +203,53 @@ class GoodreadsStatsStack(Stack):  # type: ignore[misc]  # Any to mypy without t
             targets=[targets.LambdaFunction(aggregator, retry_attempts=0)],
         )
 
-        data.bucket.add_event_notification(
+        # Through a reference to the bucket, so that the notification (and the permission S3
+        # needs to invoke the orchestrator) lives here: the data stack never depends on this one.
+        uploads_bucket = s3.Bucket.from_bucket_attributes(
+            self,
+            "DataBucketRef",
+            bucket_arn=data.bucket.bucket_arn,
+            bucket_name=data.bucket.bucket_name,
+        )
+        uploads_bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,
             s3_notifications.LambdaDestination(orchestrator),
             s3.NotificationKeyFilter(prefix=UPLOAD_PREFIX),
         )
         self._suppress_bucket_notifications_handler_findings()
 
-        self.alarms = DeadLetterAlarms(
+        self.alarms = PipelineAlarms(
             self,
             "Alarms",
-            DeadLetterAlarmsProps(
-                dead_letter_queues=queues.dead_letter_queues(), alarm_email=settings.alarm_email
+            PipelineAlarmsProps(
+                dead_letter_queues=queues.dead_letter_queues(),
+                backlogs={
+                    # A task older than the job deadline belongs to a job already closed as
+                    # PARTIAL: the processors are not keeping up (or keep failing).
+                    "Tasks": BacklogAlarm(
+                        queues.tasks, Duration.seconds(settings.job_deadline_seconds)
+                    ),
+                    # The aggregator takes a signal within seconds; one older than the
+                    # queue's visibility timeout has failed at least once.
+                    "Completions": BacklogAlarm(
+                        queues.completions, queues.completions_visibility_timeout
+                    ),
+                },
+                functions={
+                    "Orchestrator": orchestrator,
+                    "BookProcessor": processor,
+                    "Aggregator": aggregator,
+                },
+                alarm_email=settings.alarm_email,
             ),
         )
 
-        CfnOutput(self, "DataBucketName", value=data.bucket.bucket_name)
-        CfnOutput(self, "JobsTableName", value=tables.jobs.table_name)
         CfnOutput(self, "OrchestratorFunctionName", value=orchestrator.function_name)
         CfnOutput(self, "AggregatorFunctionName", value=aggregator.function_name)
-        CfnOutput(self, "TaskDeadLetterQueueUrl", value=queues.tasks_dlq.queue_url)
-        CfnOutput(self, "CompletionDeadLetterQueueUrl", value=queues.completions_dlq.queue_url)
+        CfnOutput(self, "TaskQueueArn", value=queues.tasks.queue_arn)
+        CfnOutput(self, "TaskDeadLetterQueueArn", value=queues.tasks_dlq.queue_arn)
+        CfnOutput(self, "CompletionQueueArn", value=queues.completions.queue_arn)
+        CfnOutput(self, "CompletionDeadLetterQueueArn", value=queues.completions_dlq.queue_arn)
         CfnOutput(self, "FailedUploadsQueueUrl", value=queues.failed_uploads.queue_url)
 
     def _suppress_bucket_notifications_handler_findings(self) -> None:
@@ -201,6 +260,8 @@ class GoodreadsStatsStack(Stack):  # type: ignore[misc]  # Any to mypy without t
             for child in self.node.children
             if child.node.id.startswith("BucketNotificationsHandler")
         ]
+        if not handlers:
+            raise RuntimeError("CDK's bucket-notifications handler moved; update the suppression")
         for handler in handlers:
             NagSuppressions.add_resource_suppressions(
                 handler,
@@ -222,9 +283,8 @@ class GoodreadsStatsStack(Stack):  # type: ignore[misc]  # Any to mypy without t
 def _processor_tuning(settings: PipelineSettings) -> dict[str, str]:
     """Optional variables: unset ones leave the service's own defaults in force."""
     optional = {
-        "UPSTREAM_MAX_RPS": (
-            None if settings.upstream_max_rps is None else f"{settings.upstream_max_rps:g}"
-        ),
+        # Always set: the service's default (1.5/s) assumes MaximumConcurrency 2.
+        "UPSTREAM_MAX_RPS": f"{settings.upstream_max_rps_per_processor:g}",
         "ENRICHMENT_SOURCES": settings.enrichment_sources,
         "CONTACT": settings.contact,
         "GOOGLE_BOOKS_API_KEY": settings.google_books_api_key,
