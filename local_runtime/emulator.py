@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol
 import boto3
 
 from local_runtime import moto_server
-from local_runtime.emulator_fixes import apply_emulator_fixes
+from local_runtime.emulator_fixes import apply_client_fixes, apply_emulator_fixes
 from local_runtime.lambda_events import REGION
 
 EmulatorKind = Literal["in-process", "server"]
@@ -190,6 +190,7 @@ class ServerEmulator:
 
     def launch(self) -> None:
         _shared_server.launch()
+        apply_client_fixes()  # moto's own fixes are applied in its process
 
     def environment(self) -> dict[str, str | None]:
         env = dict(_ISOLATED_AWS_ENV)
@@ -199,7 +200,6 @@ class ServerEmulator:
         return env
 
     def start(self) -> None:
-        apply_emulator_fixes()
         _shared_server.reset()
 
     def stop(self) -> None:

@@ -81,6 +81,14 @@ process-wide and idempotent.
    the shared loader (5) hands to every session as the same object, so they are built once
    per model and each client class gets its own dict of them (botocore's class hooks add to
    that dict, never change the methods).
+
+13. Dispatch. moto's server finds the backend for each request's host by listing the
+   directories of the moto package and then trying the URL patterns of every service: a few
+   hundred file-system calls and regular expressions per request. The answer depends only on
+   the host and on the installed moto, so it is remembered per host.
+
+Fixes 5, 10 and 12 are the client side's (`apply_client_fixes`); a process whose moto runs in
+another process needs only those.
 """
 
 from __future__ import annotations
@@ -93,27 +101,37 @@ from collections.abc import Callable
 from typing import Any
 
 _lock = threading.RLock()
-_applied = False
+_applied: set[str] = set()
+
+
+def apply_client_fixes() -> None:
+    """The fixes to botocore (5, 10, 12): for a process whose clients talk to moto elsewhere."""
+    with _lock:
+        if "client" in _applied:
+            return
+        _share_botocore_loader()
+        _remember_handler_registration_answers()
+        _build_client_methods_once_per_model()
+        _applied.add("client")
 
 
 def apply_emulator_fixes() -> None:
-    global _applied
+    """Every fix: for the process moto runs in (in-process, or the server's own process)."""
+    apply_client_fixes()
     with _lock:
-        if _applied:
+        if "emulator" in _applied:
             return
         _serialise_dynamodb_requests()
         _rollback_only_touched_items()
         _cheaper_sqs_bookkeeping()
         _cache_request_reflection()
-        _share_botocore_loader()
         _query_reads_only_its_partition()
         _cache_alias_lookups_for_dicts()
         _project_top_level_names_by_copy()
         _copy_plain_attribute_values()
-        _remember_handler_registration_answers()
         _send_to_standard_queues_without_counting()
-        _build_client_methods_once_per_model()
-        _applied = True
+        _look_up_backends_once_per_host()
+        _applied.add("emulator")
 
 
 def _serialise_dynamodb_requests() -> None:
@@ -559,3 +577,18 @@ def _build_client_methods_once_per_model() -> None:
         return dict(known[1])
 
     client_creator._create_methods = create_methods
+
+
+def _look_up_backends_once_per_host() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    look_up: Callable[[Any, str | None], Any] = DomainDispatcherApplication.get_backend_for_host
+    backends: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        # Callers hold the application's lock; the patterns are the same for every instance.
+        if host not in backends:
+            backends[host] = look_up(self, host)
+        return backends[host]
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]

@@ -68,9 +68,12 @@ class SqsEventSourceMapping:
     stay invisible until their visibility timeout ends and come back, or move to the DLQ once
     the queue's maxReceiveCount is reached.
 
-    With `activity`, an empty receive waits for the next send to the queue (or `wait_seconds`,
-    after which messages whose visibility timeout ended are picked up): long polling without
-    moto's cost. Without it, receives long-poll moto for `wait_seconds`.
+    With `activity`, a poller whose receive did not fill a batch (the queue looked drained)
+    waits for the next send to the queue instead of receiving again: long polling without
+    moto's cost. The first poller waits at most `wait_seconds`, then receives anyway, so that
+    messages whose visibility timeout ended come back within that time; the others wait up to
+    `idle_wait_seconds` (Lambda's pollers long-poll for 20 s). Without `activity`, receives
+    long-poll moto for `wait_seconds`.
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class SqsEventSourceMapping:
         stop: threading.Event,
         batch_size: int = MAX_BATCH_SIZE,
         wait_seconds: int = 1,
+        idle_wait_seconds: int = 20,
         activity: QueueActivity | None = None,
     ) -> None:
         if concurrency < 1:
@@ -98,6 +102,7 @@ class SqsEventSourceMapping:
         self.concurrency = concurrency
         self.batch_size = batch_size
         self.wait_seconds = wait_seconds
+        self.idle_wait_seconds = max(wait_seconds, idle_wait_seconds)
         self._activity = activity
         self.stats = MappingStats()
         self._stats_lock = threading.Lock()
@@ -107,7 +112,10 @@ class SqsEventSourceMapping:
     def start(self) -> None:
         for number in range(self.concurrency):
             thread = threading.Thread(
-                target=self._run, name=f"{self.function.name}-poller-{number}", daemon=True
+                target=self._run,
+                args=(number,),
+                name=f"{self.function.name}-poller-{number}",
+                daemon=True,
             )
             thread.start()
             self._threads.append(thread)
@@ -116,11 +124,12 @@ class SqsEventSourceMapping:
         for thread in self._threads:
             thread.join(timeout)
 
-    def _run(self) -> None:
+    def _run(self, number: int) -> None:
+        idle_wait = self.wait_seconds if number == 0 else self.idle_wait_seconds
         while not self._stop.is_set():
             try:
-                if self.poll_once() == 0 and self._activity is not None:
-                    self._activity.wait(self.queue_url, self.wait_seconds)
+                if self.poll_once() < self.batch_size and self._activity is not None:
+                    self._activity.wait(self.queue_url, idle_wait)
             except Exception:
                 # An emulator hiccup must not silently end a poller: log it and keep polling.
                 log.exception("poller of %s failed; polling again", self.function.name)

@@ -5,30 +5,39 @@
 Prints its endpoint (`http://127.0.0.1:<port>`) on the first line of stdout, then serves until
 its stdin closes: the parent holds the other end, so the server ends with the parent, however
 the parent ends. In its own process moto's work runs on another core than the pipeline's.
+
+moto's WSGI application is served by waitress rather than werkzeug's development server, which
+closes the connection after every response: a TCP connection and a server thread per request.
+waitress keeps connections alive and serves them from a fixed pool of threads.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 
 from local_runtime.emulator_fixes import apply_emulator_fixes
+
+THREADS = 8  # requests in progress at once; more wait on their connections
 
 
 def main() -> None:
     apply_emulator_fixes()
-    from moto.server import ThreadedMotoServer
+    import waitress
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    # werkzeug logs every request at INFO on stderr; only errors are worth reading.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    print(f"http://{host}:{port}", flush=True)
+    logging.getLogger("waitress").setLevel(logging.ERROR)  # e.g. "task queue depth" notices
+    app = DomainDispatcherApplication(create_backend_app)
+    server = waitress.create_server(
+        app, host="127.0.0.1", port=0, threads=THREADS, connection_limit=1000, channel_timeout=300
+    )
+    threading.Thread(target=server.run, name="moto-server", daemon=True).start()
+    print(f"http://127.0.0.1:{server.effective_port}", flush=True)
     try:
         sys.stdin.buffer.read()  # returns at end of file: the parent closed it, or exited
     finally:
-        server.stop()
+        server.close()
 
 
 if __name__ == "__main__":
