@@ -133,7 +133,7 @@ def main() -> None:
     service_calls = sum(count for caller, count in by_caller.items() if caller != RUNTIME)
     runtime_calls = by_caller.get(RUNTIME, 0)
     print(f"  AWS requests per book      {service_calls / books:.2f} by the functions")
-    for caller in ("orchestrator", "book_processor", "aggregator", OTHER_THREADS):
+    for caller in ("orchestrator", "book_processor", "aggregator", OTHER_THREADS, RUNTIME):
         operations = outcome.aws_operations.get(caller, {})
         if operations:
             detail = ", ".join(f"{op} {n}" for op, n in sorted(operations.items()))
