@@ -366,12 +366,12 @@ def main() -> None:
     )
     own_seconds = run.seconds - run.emulator_seconds
     print(
-        f"  aggregation, claim to final update: {run.seconds * 1000:.0f} ms wall -> {run.outcome.value}"
+        f"  aggregation, claim to final update: {run.seconds * 1000:.0f} ms wall -> "
+        f"{run.outcome.value} [target < {TARGET_SECONDS * 1000:.0f} ms]"
     )
     print(f"    moto emulating AWS (serving the 11 requests): {run.emulator_seconds * 1000:.0f} ms")
     print(
         f"    the aggregator itself (its code and the boto3 client side): {own_seconds * 1000:.0f} ms"
-        f" [target < {TARGET_SECONDS * 1000:.0f} ms]"
     )
     print("  stages, wall time including moto:")
     for stage, seconds in run.stages.items():
@@ -391,7 +391,7 @@ def main() -> None:
     )
     print(f"  requests per book: {per_book:.4f} [target <= {TARGET_REQUESTS_PER_BOOK}]")
     verdicts = {
-        "time (the aggregator's own)": own_seconds < TARGET_SECONDS,
+        "time (wall, moto's work included)": run.seconds < TARGET_SECONDS,
         "memory": peak_mb < TARGET_MB,
         "requests per book": per_book <= TARGET_REQUESTS_PER_BOOK,
         "outcome": run.outcome == Outcome.COMPLETE and traced.outcome == Outcome.COMPLETE,
