@@ -18,6 +18,7 @@ DEFAULT_DIST_DIR: Final = REPO_ROOT / "dist"
 ORCHESTRATOR_ZIP: Final = Path("services.orchestrator/lambda.zip")
 BOOK_PROCESSOR_ZIP: Final = Path("services.book_processor/lambda.zip")
 AGGREGATOR_ZIP: Final = Path("services.aggregator/lambda.zip")
+API_ZIP: Final = Path("services.api/lambda.zip")
 
 LAMBDA_HANDLER: Final = "lambda_function.handler"  # the entry point Pants' zip layout generates
 
@@ -28,11 +29,12 @@ class MissingLambdaAsset(FileNotFoundError):
 
 @dataclasses.dataclass(frozen=True)
 class LambdaAssets:
-    """The three deployment packages, as existing zip files."""
+    """The four deployment packages, as existing zip files."""
 
     orchestrator: Path
     book_processor: Path
     aggregator: Path
+    api: Path
 
     @classmethod
     def from_dist_dir(cls, dist_dir: Path | str = DEFAULT_DIST_DIR) -> LambdaAssets:
@@ -44,6 +46,7 @@ class LambdaAssets:
             orchestrator=root / ORCHESTRATOR_ZIP,
             book_processor=root / BOOK_PROCESSOR_ZIP,
             aggregator=root / AGGREGATOR_ZIP,
+            api=root / API_ZIP,
         )
         missing = [str(path) for path in assets.paths() if not path.is_file()]
         if missing:
@@ -55,5 +58,5 @@ class LambdaAssets:
             )
         return assets
 
-    def paths(self) -> tuple[Path, Path, Path]:
-        return (self.orchestrator, self.book_processor, self.aggregator)
+    def paths(self) -> tuple[Path, ...]:
+        return (self.orchestrator, self.book_processor, self.aggregator, self.api)

@@ -21,6 +21,11 @@ OPEN_JOBS_INDEX: Final = "open-jobs"
 OPEN_JOBS_PARTITION_KEY: Final = "open_shard"
 OPEN_JOBS_SORT_KEY: Final = "deadline"
 
+# How long a job lives: the orchestrator's job item and the API's ACCESS item expire by TTL
+# after this (JOB_RETENTION_DAYS, the services' default), and the bucket's lifecycle keeps the
+# job's upload and manifest as long. Dashboards have no lifecycle rule: they are kept.
+JOB_RETENTION_DAYS: Final = 30
+
 # Queue behaviour shared with local_runtime/resources.py.
 PROCESSOR_TIMEOUT_SECONDS: Final = 60
 VISIBILITY_TO_TIMEOUT_RATIO: Final = 6  # AWS's guidance for queues consumed by Lambda

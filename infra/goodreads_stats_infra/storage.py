@@ -12,7 +12,12 @@ from aws_cdk import aws_s3 as s3
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from infra.goodreads_stats_infra.layout import DASHBOARD_PREFIX, MANIFEST_PREFIX, UPLOAD_PREFIX
+from infra.goodreads_stats_infra.layout import (
+    DASHBOARD_PREFIX,
+    JOB_RETENTION_DAYS,
+    MANIFEST_PREFIX,
+    UPLOAD_PREFIX,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,10 +25,13 @@ class DataBucketProps:
     # RETAIN in production: readers' dashboards outlive the stack. DESTROY empties the bucket
     # first (a custom resource deletes the objects), so a disposable environment tears down.
     removal_policy: RemovalPolicy
-    # Web origins whose pages may POST an upload (presigned POST) from the browser.
+    # Web origins whose pages may POST an upload (presigned POST) from the browser, and follow
+    # the API's redirect to a large dashboard.
     upload_origins: Sequence[str] = ()
-    upload_retention_days: int = 30  # the reader's CSV: only needed until the job is done
-    manifest_retention_days: int = 30  # the aggregator reads it within the job's deadline
+    # The reader's CSV: only needed until the job is done; kept as long as the job item.
+    upload_retention_days: int = JOB_RETENTION_DAYS
+    # The aggregator reads it within the job's deadline; kept as long as the job item.
+    manifest_retention_days: int = JOB_RETENTION_DAYS
     incomplete_upload_retention_days: int = 1
 
 
@@ -45,7 +53,7 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
             versioned=False,  # every key is written once; expiry must really delete
             removal_policy=props.removal_policy,
             auto_delete_objects=props.removal_policy == RemovalPolicy.DESTROY,
-            cors=_upload_cors(props.upload_origins),
+            cors=_browser_cors(props.upload_origins),
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-uploads",
@@ -83,13 +91,21 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
 
     def grant_list_uploads(self, grantee: iam.IGrantable) -> None:
         """ListBucket limited to the uploads prefix (a direct job_id invocation finds the CSV)."""
-        grantee.grant_principal.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:ListBucket"],
-                resources=[self.bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{UPLOAD_PREFIX}*"]}},
-            )
-        )
+        self._allow_listing(grantee, [UPLOAD_PREFIX])
+
+    def grant_create_uploads(self, grantee: iam.IGrantable) -> None:
+        """PutObject under uploads/: a presigned POST is authorised as the role that signed it."""
+        self._allow_on_prefix(grantee, "s3:PutObject", UPLOAD_PREFIX)
+
+    def grant_read_dashboards(self, grantee: iam.IGrantable) -> None:
+        self._allow_on_prefix(grantee, "s3:GetObject", DASHBOARD_PREFIX)
+
+    def grant_delete_job_objects(self, grantee: iam.IGrantable) -> None:
+        """Delete a job's objects: list and delete under each of the three prefixes."""
+        prefixes = [UPLOAD_PREFIX, MANIFEST_PREFIX, DASHBOARD_PREFIX]
+        for prefix in prefixes:
+            self._allow_on_prefix(grantee, "s3:DeleteObject", prefix)
+        self._allow_listing(grantee, prefixes)
 
     def grant_write_manifests(self, grantee: iam.IGrantable) -> None:
         self._allow_on_prefix(grantee, "s3:PutObject", MANIFEST_PREFIX)
@@ -99,6 +115,16 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
 
     def grant_write_dashboards(self, grantee: iam.IGrantable) -> None:
         self._allow_on_prefix(grantee, "s3:PutObject", DASHBOARD_PREFIX)
+
+    def _allow_listing(self, grantee: iam.IGrantable, prefixes: Sequence[str]) -> None:
+        """ListBucket (the bucket ARN; no wildcard) whose s3:prefix must lie under `prefixes`."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in prefixes]}},
+            )
+        )
 
     def _allow_on_prefix(self, grantee: iam.IGrantable, action: str, prefix: str) -> None:
         """One object action under one prefix. The key wildcard is the narrowest scope S3
@@ -126,16 +152,35 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
         )
 
 
-def _upload_cors(origins: Sequence[str]) -> list[s3.CorsRule] | None:
-    """Browsers on these origins may POST a form (a presigned POST) and read the reply; nothing
-    else crosses origins. Without origins there is no CORS configuration at all."""
+def _browser_cors(origins: Sequence[str]) -> list[s3.CorsRule] | None:
+    """What a page on the allowed origins does with the bucket; without origins there is no
+    CORS configuration at all (no page can use the API cross-origin either).
+
+    CORS only decides whether a page may read a response; every request still needs the API's
+    signature (the bucket is private), which is what protects the objects."""
     if not origins:
         return None
     return [
+        # The upload: a multipart/form-data POST of the presigned form. A plain form POST needs
+        # no preflight, but an XMLHttpRequest with upload progress listeners (or a client that
+        # adds a header) sends one: any header may be asked for, the policy still decides.
         s3.CorsRule(
             id="browser-uploads",
             allowed_methods=[s3.HttpMethods.POST],
             allowed_origins=list(origins),
+            allowed_headers=["*"],
+            exposed_headers=["ETag"],  # lets the page check what S3 stored (the file's MD5)
             max_age=3600,  # a browser that sends a preflight may reuse it for an hour
-        )
+        ),
+        # A dashboard too large to return through Lambda arrives as a 303 to a presigned GET
+        # (a library of tens of thousands of books; the orchestrator admits 100,000 rows).
+        # fetch() follows it, and after a redirect from the API to another origin the browser
+        # sends `Origin: null` (as any sandboxed page does), so naming the allowed origins
+        # would not help: any origin may read a GET response, which takes a presigned URL.
+        s3.CorsRule(
+            id="browser-large-dashboards",
+            allowed_methods=[s3.HttpMethods.GET],
+            allowed_origins=["*"],
+            max_age=3600,
+        ),
     ]
