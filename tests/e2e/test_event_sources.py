@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import boto3
@@ -298,3 +299,66 @@ def test_an_interrupted_wait_returns_at_once() -> None:
     activity.interrupt()
 
     assert activity.wait("https://queue", timeout=60) is False
+
+
+class CountingReceives:
+    """The SQS client, counting ReceiveMessage calls."""
+
+    def __init__(self, sqs: Any) -> None:
+        self._sqs = sqs
+        self.receives = 0
+
+    def receive_message(self, **kwargs: Any) -> Any:
+        self.receives += 1
+        return self._sqs.receive_message(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sqs, name)
+
+
+def test_idle_pollers_wait_for_sends_and_one_of_them_finds_messages_that_came_back(
+    aws: Any,
+) -> None:
+    sqs = aws[0].client("sqs")
+    queue_url = _queue(sqs, "work", visibility=1)
+    counting = CountingReceives(sqs)
+    handler = RecordingHandler()
+    first_try: set[str] = set()
+
+    def fail_each_message_once(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        handler(event, context)
+        new = [r["messageId"] for r in event["Records"] if r["messageId"] not in first_try]
+        first_try.update(new)
+        return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in new]}
+
+    activity = instrumentation.QueueActivity()
+    stop = threading.Event()
+    mapping = SqsEventSourceMapping(
+        sqs=counting,
+        queue_url=queue_url,
+        function=LocalFunction("book_processor", fail_each_message_once, timeout_seconds=30),
+        concurrency=4,
+        stop=stop,
+        wait_seconds=1,
+        idle_wait_seconds=20,
+        activity=activity,
+    )
+    mapping.start()
+    try:
+        stop.wait(1.5)  # idle: each poller receives once, then only the first one, every second
+        idle_receives = counting.receives
+        sqs.send_message(QueueUrl=queue_url, MessageBody="book")
+        activity.sent(queue_url)  # what the runtime's botocore hook does after a send
+        give_up = time.monotonic() + 15
+        while mapping.stats.deleted < 1 and time.monotonic() < give_up:
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        activity.interrupt()
+        mapping.join(10)
+
+    assert idle_receives <= 4 + 2
+    # Failed once, it came back after its visibility timeout and was handled again, although
+    # three of the four pollers were waiting for sends.
+    assert [event["Records"][0]["body"] for event in handler.events] == ["book", "book"]
+    assert mapping.stats.deleted == 1
