@@ -9,6 +9,8 @@ DynamoDB jobs table (partition key `pk`, sort key `sk`, TTL attribute `expires_a
   pk=JOB#{job_id} sk=JOB           the job record: status, counters, lease, deadline
   pk=JOB#{job_id} sk=BOOK#{book_id} one per accounted book: the BookResult (written once,
                                     in the same transaction as the counter it bumps)
+  pk=JOB#{job_id} sk=ACCESS        the HTTP API's own: the delete token's hash and the upload
+                                    window (services/api/README.md); no other service reads it
   GSI `open-jobs` (pk `open_shard`, sk `deadline`): sparse; only jobs still QUEUED carry
   `open_shard`, so the aggregator's sweep reads open jobs without scanning.
 

@@ -21,6 +21,17 @@ _ENVIRONMENT_NAME: Final = re.compile(r"[a-z][a-z0-9-]{0,19}")
 DEFAULT_PROCESSOR_MAX_CONCURRENCY: Final = 5
 DEFAULT_JOB_DEADLINE_SECONDS: Final = 900
 DEFAULT_AGGREGATION_LEASE_SECONDS: Final = 300
+# The HTTP API's stage throttling, shared by every client (HTTP APIs have no per-client limit).
+# A reader's page asks about once per 5 s while a job runs (the API's Retry-After), so 20
+# requests/s serve about a hundred readers waiting at once, far above this app's audience, while
+# capping what a flood can cost and how much of the account's Lambda concurrency the public API
+# can take from the pipeline (about 2 instances at ~100 ms a request). A burst of 50 absorbs a few
+# pages loading together.
+DEFAULT_API_RATE_LIMIT: Final = 20.0
+DEFAULT_API_BURST_LIMIT: Final = 50
+# API Gateway's default account-level quota per region: a stage limit above it has no effect.
+MAX_API_RATE_LIMIT: Final = 10_000.0
+MAX_API_BURST_LIMIT: Final = 5_000
 
 # Open Library's limit for one client, per second: 3 when it identifies itself (a contact in the
 # User-Agent), 1 otherwise. The deployment's processors share it (see upstream_max_rps_per_processor).
@@ -39,6 +50,8 @@ CONTEXT_KEYS: Final = (
     "googleBooksApiKey",
     "jobDeadlineSeconds",
     "aggregationLeaseSeconds",
+    "apiRateLimit",
+    "apiBurstLimit",
     "alarmEmail",
 )
 
@@ -63,6 +76,8 @@ class PipelineSettings:
     google_books_api_key: str | None = None
     job_deadline_seconds: int = DEFAULT_JOB_DEADLINE_SECONDS
     aggregation_lease_seconds: int = DEFAULT_AGGREGATION_LEASE_SECONDS
+    api_rate_limit: float = DEFAULT_API_RATE_LIMIT  # requests/s, steady, all clients together
+    api_burst_limit: int = DEFAULT_API_BURST_LIMIT  # most requests at once (the bucket size)
     alarm_email: str | None = None
 
     def __post_init__(self) -> None:
@@ -82,6 +97,10 @@ class PipelineSettings:
             raise SettingsError("jobDeadlineSeconds must be at least 60")
         if self.aggregation_lease_seconds < 60:
             raise SettingsError("aggregationLeaseSeconds must be at least 60")
+        if not 0 < self.api_rate_limit <= MAX_API_RATE_LIMIT:
+            raise SettingsError(f"apiRateLimit must be above 0 and at most {MAX_API_RATE_LIMIT:g}")
+        if not 1 <= self.api_burst_limit <= MAX_API_BURST_LIMIT:
+            raise SettingsError(f"apiBurstLimit must be between 1 and {MAX_API_BURST_LIMIT}")
 
     @property
     def is_production(self) -> bool:
@@ -142,8 +161,14 @@ class PipelineSettings:
             aggregation_lease_seconds=integer(
                 "aggregationLeaseSeconds", DEFAULT_AGGREGATION_LEASE_SECONDS
             ),
+            api_rate_limit=_or_default(number("apiRateLimit"), DEFAULT_API_RATE_LIMIT),
+            api_burst_limit=integer("apiBurstLimit", DEFAULT_API_BURST_LIMIT),
             alarm_email=optional_text("alarmEmail"),
         )
+
+
+def _or_default(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 def origins_from_context(value: Any) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from aws_cdk import Duration
+from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_lambda as lambda_
@@ -34,12 +35,14 @@ class PipelineAlarmsProps:
     dead_letter_queues: Mapping[str, sqs.IQueue]
     backlogs: Mapping[str, BacklogAlarm]
     functions: Mapping[str, lambda_.IFunction]
+    http_apis: Mapping[str, apigwv2.IHttpApi] = dataclasses.field(default_factory=dict)
     alarm_email: str | None = None  # subscribed to an SNS topic when given
 
 
 class PipelineAlarms(Construct):  # type: ignore[misc]  # Any to mypy without the CDK installed
     """One alarm per dead-letter queue (its first message), per work queue (the age of its
-    oldest message) and per function (any error: an unhandled exception or a timeout)."""
+    oldest message), per function (any error: an unhandled exception or a timeout) and per HTTP
+    API (any 5xx answer)."""
 
     def __init__(self, scope: Construct, id: str, props: PipelineAlarmsProps) -> None:
         super().__init__(scope, id)
@@ -87,6 +90,18 @@ class PipelineAlarms(Construct):  # type: ignore[misc]  # Any to mypy without th
                 description=f"The {name} function failed (an exception or a timeout): see its "
                 "log group.",
                 metric=function.metric_errors(period=ALARM_PERIOD, statistic=cloudwatch.Stats.SUM),
+                threshold=0,
+            )
+
+        for name, api in props.http_apis.items():
+            # The API function turns its own exceptions into 500 answers, which the function's
+            # Errors metric never counts; API Gateway's 5xx count sees those, the integration
+            # timeouts (503) and the function's crashes (500) alike.
+            self._add(
+                f"{name}ServerErrors",
+                description=f"The {name} HTTP API answered 5xx: see the API function's log group "
+                "(an `unexpected error`, or a timeout) and the API's access logs.",
+                metric=api.metric_server_error(period=ALARM_PERIOD, statistic=cloudwatch.Stats.SUM),
                 threshold=0,
             )
 
