@@ -34,6 +34,7 @@ from contracts.messages import JobRecord, JobStatus
 UPLOAD_PREFIX = "uploads/"
 JOB_PK_PREFIX = "JOB#"
 JOB_SK = "JOB"
+ACCESS_SK = "ACCESS"  # the HTTP API's item beside the job item
 BOOK_SK_PREFIX = "BOOK#"
 OPEN_JOBS_INDEX = "open-jobs"
 OPEN_SHARD = "OPEN"
@@ -70,16 +71,30 @@ def job_id_from_upload_key(key: str) -> str:
     return parse_job_id(match.group(1))
 
 
+def upload_prefix(job_id: str) -> str:
+    """Everything a reader uploaded for the job."""
+    return f"{UPLOAD_PREFIX}{parse_job_id(job_id)}/"
+
+
+def intermediate_prefix(job_id: str) -> str:
+    """The pipeline's own files of the job (the manifest)."""
+    return f"jobs/{parse_job_id(job_id)}/"
+
+
+def dashboard_prefix(job_id: str) -> str:
+    return f"dashboards/{parse_job_id(job_id)}/"
+
+
 def upload_key(job_id: str, file_name: str = "goodreads_library_export.csv") -> str:
-    return f"{UPLOAD_PREFIX}{parse_job_id(job_id)}/{file_name}"
+    return f"{upload_prefix(job_id)}{file_name}"
 
 
 def manifest_key(job_id: str) -> str:
-    return f"jobs/{parse_job_id(job_id)}/manifest.json"
+    return f"{intermediate_prefix(job_id)}manifest.json"
 
 
 def dashboard_key(job_id: str) -> str:
-    return f"dashboards/{parse_job_id(job_id)}/dashboard.json"
+    return f"{dashboard_prefix(job_id)}dashboard.json"
 
 
 def job_pk(job_id: str) -> str:

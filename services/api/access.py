@@ -20,9 +20,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from contracts.storage import format_timestamp, job_pk, parse_timestamp
+from contracts.storage import ACCESS_SK, format_timestamp, job_pk, parse_timestamp
 
-ACCESS_SK = "ACCESS"
 TOKEN_BYTES = 32
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32): 43 characters
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from contracts.storage import JOB_SK, UPLOAD_PREFIX, job_pk, parse_job_id
+from contracts.storage import JOB_SK, job_pk
 
 MAX_DELETE_OBJECTS = 1000  # DeleteObjects takes at most 1000 keys
 MAX_BATCH_WRITE = 25  # BatchWriteItem takes at most 25 requests
@@ -22,18 +22,6 @@ UNPROCESSED_ATTEMPTS = 8
 
 class DeletionError(RuntimeError):
     pass
-
-
-def upload_prefix(job_id: str) -> str:
-    return f"{UPLOAD_PREFIX}{parse_job_id(job_id)}/"
-
-
-def intermediate_prefix(job_id: str) -> str:
-    return f"jobs/{parse_job_id(job_id)}/"  # the manifest (contracts.storage.manifest_key)
-
-
-def dashboard_prefix(job_id: str) -> str:
-    return f"dashboards/{parse_job_id(job_id)}/"
 
 
 def has_objects(s3: Any, bucket: str, prefix: str) -> bool:

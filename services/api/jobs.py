@@ -19,11 +19,18 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from contracts import storage
 from contracts.messages import JobRecord, JobStatus
-from contracts.storage import JOB_SK, dashboard_key, job_pk, job_record_from_item, new_job_id
+from contracts.storage import (
+    ACCESS_SK,
+    JOB_SK,
+    dashboard_key,
+    job_pk,
+    job_record_from_item,
+    new_job_id,
+)
 from services.api import deletion
 from services.api.access import (
-    ACCESS_SK,
     AccessStore,
     JobAccess,
     new_delete_token,
@@ -276,11 +283,11 @@ class JobsApi:
     def _delete_everything(self, job_id: str) -> None:
         s3, bucket, table = self.clients.s3, self.settings.data_bucket, self.clients.table
         # The upload first: a duplicate S3 notification arriving later finds no file to run.
-        deletion.delete_prefix(s3, bucket, deletion.upload_prefix(job_id))
+        deletion.delete_prefix(s3, bucket, storage.upload_prefix(job_id))
         deletion.delete_job_item(table, job_id)
         deletion.delete_partition(table, job_id, keep=frozenset({ACCESS_SK}))
-        deletion.delete_prefix(s3, bucket, deletion.intermediate_prefix(job_id))
-        deletion.delete_prefix(s3, bucket, deletion.dashboard_prefix(job_id))
+        deletion.delete_prefix(s3, bucket, storage.intermediate_prefix(job_id))
+        deletion.delete_prefix(s3, bucket, storage.dashboard_prefix(job_id))
         self.access.delete(job_id)
 
     # --- shared ----------------------------------------------------------------------------
@@ -293,7 +300,7 @@ class JobsApi:
 
     def _upload_exists(self, job_id: str) -> bool:
         return deletion.has_objects(
-            self.clients.s3, self.settings.data_bucket, deletion.upload_prefix(job_id)
+            self.clients.s3, self.settings.data_bucket, storage.upload_prefix(job_id)
         )
 
     def _upload_window_end(self, access: JobAccess) -> dt.datetime:

@@ -8,8 +8,7 @@ import uuid
 
 import requests
 
-from contracts.storage import upload_key
-from services.api.access import ACCESS_SK
+from contracts.storage import ACCESS_SK, upload_key
 from tests.api.support import (
     START,
     ApiClient,

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from contracts.messages import BookResult, EnrichmentStatus, JobStatus
-from contracts.storage import dashboard_key, manifest_key, new_job_id, upload_key
+from contracts.storage import ACCESS_SK, dashboard_key, manifest_key, new_job_id, upload_key
 from services.api import deletion
-from services.api.access import ACCESS_SK, AccessStore
+from services.api.access import AccessStore
 from services.book_processor.progress import JobNotFound, record_results
 from tests.api.support import (
     START,
