@@ -10,7 +10,8 @@ DynamoDB jobs table (partition key `pk`, sort key `sk`, TTL attribute `expires_a
   pk=JOB#{job_id} sk=BOOK#{book_id} one per accounted book: the BookResult (written once,
                                     in the same transaction as the counter it bumps)
   pk=JOB#{job_id} sk=ACCESS        the HTTP API's own: the delete token's hash and the upload
-                                    window (services/api/README.md); no other service reads it
+                                    window (services/api/README.md); the orchestrator only
+                                    checks that no delete has started (ACCESS_DELETING_AT)
   GSI `open-jobs` (pk `open_shard`, sk `deadline`): sparse; only jobs still QUEUED carry
   `open_shard`, so the aggregator's sweep reads open jobs without scanning.
 
@@ -35,6 +36,9 @@ UPLOAD_PREFIX = "uploads/"
 JOB_PK_PREFIX = "JOB#"
 JOB_SK = "JOB"
 ACCESS_SK = "ACCESS"  # the HTTP API's item beside the job item
+# Set on the ACCESS item when the reader's delete starts, and kept (a tombstone) after it: no
+# job item is created again for a job that was deleted (a late or repeated S3 notification).
+ACCESS_DELETING_AT = "deleting_at"
 BOOK_SK_PREFIX = "BOOK#"
 OPEN_JOBS_INDEX = "open-jobs"
 OPEN_SHARD = "OPEN"

@@ -66,6 +66,7 @@ def _publish(report: BatchReport) -> None:
         "PoisonMessages": report.poison,
         "BooksLeftForRetry": report.left_for_retry,
         "CompletionSignals": report.signals_sent,
+        "TasksOfMissingJobs": report.dropped_for_missing_job,
         "CacheHits": report.enrichment.cache_hits,
         "CacheMisses": report.enrichment.cache_misses,
     }

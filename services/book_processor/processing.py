@@ -66,6 +66,7 @@ logger = logging.getLogger(__name__)
 
 ENRICHMENT_DISABLED = "enrichment disabled"
 ALREADY_RECORDED = "already recorded"
+JOB_GONE = "job gone"  # its job item no longer exists: the task is dropped
 
 
 class PoisonMessage(ValueError):
@@ -193,6 +194,7 @@ class BatchReport:
     poison: int = 0
     left_for_retry: int = 0
     signals_sent: int = 0
+    dropped_for_missing_job: int = 0
     enrichment: EnrichmentReport = dataclasses.field(default_factory=EnrichmentReport)
 
 
@@ -297,11 +299,20 @@ class BatchWork:
                 results,
                 self.deps.clock(),
             )
-        except Exception as exc:  # these records fail (a missing job item ends in the DLQ)
-            if isinstance(exc, JobNotFound):
-                logger.error("no job item for %s: %d books left for the DLQ", job_id, len(results))
-            else:
-                logger.exception("recording %d books of job %s failed", len(results), job_id)
+        except JobNotFound:
+            # The orchestrator creates the job item before it sends a task, so the item is
+            # gone: the reader deleted the job, or it expired. Retrying cannot help, and the
+            # DLQ would keep the reader's titles after their delete: the tasks are dropped.
+            logger.warning(
+                "no job item for %s (deleted or expired): %d tasks dropped", job_id, len(results)
+            )
+            self.report.dropped_for_missing_job += len(results)
+            for result in results:
+                for message_id in copies[(job_id, result.book_id)]:
+                    self._verdicts[message_id] = JOB_GONE
+            return
+        except Exception as exc:  # these records fail: retried, then the DLQ
+            logger.exception("recording %d books of job %s failed", len(results), job_id)
             for result in results:
                 for message_id in copies[(job_id, result.book_id)]:
                     self._verdicts[message_id] = exc

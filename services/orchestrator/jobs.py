@@ -16,7 +16,23 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from contracts.messages import JobRecord, JobStatus
-from contracts.storage import JOB_SK, job_pk, job_record_from_item, job_record_to_item
+from contracts.storage import (
+    ACCESS_DELETING_AT,
+    ACCESS_SK,
+    JOB_SK,
+    job_pk,
+    job_record_from_item,
+    job_record_to_item,
+)
+
+
+class JobDeleted(Exception):
+    """The reader deleted the job (through the HTTP API): it is not created again."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id} was deleted by its reader")
+        self.job_id = job_id
+
 
 # What the orchestrator owns on the job item (everything else is left as it is).
 _ORCHESTRATOR_ATTRIBUTES = (
@@ -42,13 +58,39 @@ class JobStore:
         self._table = table
 
     def create(self, record: JobRecord, *, expires_at: dt.datetime) -> JobRecord | None:
-        """Creates the job item; returns None if created, or the job that already exists."""
+        """Creates the job item; returns None if created, or the job that already exists.
+
+        Raises JobDeleted if the reader has deleted the job (or a delete has started): a late
+        or repeated notification of its upload must not bring the job back."""
         item = job_record_to_item(record)
         item["expires_at"] = int(expires_at.timestamp())  # the table's TTL attribute
+        pk = job_pk(record.job_id)
         try:
-            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+            # The resource's client takes and returns plain values, as the Table does.
+            self._table.meta.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self._table.name,
+                            "Key": {"pk": pk, "sk": ACCESS_SK},
+                            "ConditionExpression": "attribute_not_exists(#deleting_at)",
+                            "ExpressionAttributeNames": {"#deleting_at": ACCESS_DELETING_AT},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table.name,
+                            "Item": item,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            reasons = _cancellation_reasons(error)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                raise JobDeleted(record.job_id) from None
+            if reasons[1:2] != ["ConditionalCheckFailed"]:
                 raise
             existing = self.get(record.job_id)
             if existing is None:  # deleted in between (TTL): nothing sensible to do but retry
@@ -97,3 +139,12 @@ class JobStore:
 
 def _is_condition_failure(error: ClientError) -> bool:
     return bool(error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+
+
+def _cancellation_reasons(error: ClientError) -> list[str]:
+    """The code of each item of a cancelled transaction, in order ("None" for an item that
+    did not cause it); empty for any other error."""
+    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return []
+    reasons = error.response.get("CancellationReasons", [])
+    return [str(reason.get("Code", "None")) for reason in reasons]

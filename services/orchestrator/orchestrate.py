@@ -35,7 +35,7 @@ from contracts.storage import (
     parse_job_id,
 )
 from services.orchestrator.fanout import DEFAULT_WORKERS, send_tasks, task_entries
-from services.orchestrator.jobs import JobStore
+from services.orchestrator.jobs import JobDeleted, JobStore
 from services.orchestrator.parser import (
     MAX_FILE_BYTES,
     ExportRejected,
@@ -207,7 +207,12 @@ def run_job(
         updated_at=created_at,
     )
     retention = dt.timedelta(days=settings.job_retention_days)
-    existing = clients.jobs.create(record, expires_at=created_at + retention)
+    try:
+        existing = clients.jobs.create(record, expires_at=created_at + retention)
+    except JobDeleted as deleted:
+        # A late or repeated notification of an upload the reader has since deleted.
+        logger.info("job deleted by its reader; the notification is ignored")
+        return JobOutcome(upload.job_id, REJECTED, error=str(deleted))
     if existing is not None:
         if existing.status != JobStatus.RECEIVED or existing.source_key != upload.key:
             logger.info(

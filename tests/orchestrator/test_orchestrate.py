@@ -12,7 +12,15 @@ import pytest
 
 from contracts import codec
 from contracts.messages import JobStatus
-from contracts.storage import JOB_SK, OPEN_SHARD, job_pk, manifest_key, new_job_id
+from contracts.storage import (
+    ACCESS_DELETING_AT,
+    ACCESS_SK,
+    JOB_SK,
+    OPEN_SHARD,
+    job_pk,
+    manifest_key,
+    new_job_id,
+)
 from local_runtime.lambda_events import s3_object_created_event
 from local_runtime.resources import ServiceEnvironment
 from services.orchestrator.jobs import JobStore
@@ -516,3 +524,41 @@ def test_an_event_of_unknown_shape_is_rejected(settings: Settings) -> None:
     )
     [outcome] = handle_event({"hello": "world"}, settings, forbidden, _clock)
     assert outcome.status == REJECTED
+
+
+# --- A job its reader deleted -----------------------------------------------------------------
+
+
+def test_a_late_notification_of_a_deleted_job_creates_nothing(
+    aws: AwsFixture,
+    settings: Settings,
+    clients: Clients,
+    upload: Callable[..., Upload],
+    queued_bodies: Callable[[], list[str]],
+) -> None:
+    """The HTTP API marks the job's ACCESS item when a delete starts and keeps it after: a
+    duplicate or retried S3 notification must not bring the job back."""
+    session, env = aws
+    job = upload(synthetic_export(12, seed=41).data)
+    table = session.resource("dynamodb").Table(env.jobs_table)
+    table.put_item(
+        Item={"pk": job_pk(job.job_id), "sk": ACCESS_SK, ACCESS_DELETING_AT: "2026-05-01T11:00:00Z"}
+    )
+
+    outcome = run_job(job, settings, clients, _clock)
+
+    assert outcome.status == REJECTED and "deleted" in (outcome.error or "")
+    assert clients.jobs.get(job.job_id) is None
+    assert not _manifest_exists(aws, job.job_id)
+    assert queued_bodies() == []
+
+
+def test_an_access_item_without_a_delete_does_not_stop_the_job(
+    aws: AwsFixture, settings: Settings, clients: Clients, upload: Callable[..., Upload]
+) -> None:
+    session, env = aws
+    job = upload(synthetic_export(12, seed=42).data)
+    table = session.resource("dynamodb").Table(env.jobs_table)
+    table.put_item(Item={"pk": job_pk(job.job_id), "sk": ACCESS_SK, "token_sha256": "ab" * 32})
+
+    assert run_job(job, settings, clients, _clock).status == "QUEUED"
