@@ -70,7 +70,7 @@ def build_app(app: cdk.App) -> Deployment:
         pipeline_name,
         settings=settings,
         data_stack=data,
-        description=f"goodreads-stats ({settings.environment}): queues, functions, alarms",
+        description=f"goodreads-stats ({settings.environment}): queues, functions, HTTP API, alarms",
         env=target,
     )
     for stack in (data, pipeline):

@@ -1,4 +1,5 @@
-"""The stateless stack: queues, the three functions, what triggers them, and the alarms.
+"""The stateless stack: queues, the four functions, what triggers them (the HTTP API among
+them), and the alarms.
 
 Everything here can be deleted and deployed again without losing a reader's data; the bucket
 and the tables it uses come from the data stack.
@@ -20,7 +21,12 @@ from constructs import Construct
 from infra.goodreads_stats_infra.config import PipelineSettings, SettingsError
 from infra.goodreads_stats_infra.data_stack import DataStack
 from infra.goodreads_stats_infra.functions import ServiceFunction, ServiceFunctionProps
-from infra.goodreads_stats_infra.layout import PROCESSOR_TIMEOUT_SECONDS, UPLOAD_PREFIX
+from infra.goodreads_stats_infra.http_api import JobsHttpApi, JobsHttpApiProps
+from infra.goodreads_stats_infra.layout import (
+    JOB_RETENTION_DAYS,
+    PROCESSOR_TIMEOUT_SECONDS,
+    UPLOAD_PREFIX,
+)
 from infra.goodreads_stats_infra.monitoring import (
     BacklogAlarm,
     PipelineAlarms,
@@ -43,6 +49,12 @@ PROCESSOR_MEMORY_MB: Final = 512
 # libraries. The timeout must stay below aggregationLeaseSeconds (checked below).
 AGGREGATOR_TIMEOUT: Final = Duration.seconds(60)
 AGGREGATOR_MEMORY_MB: Final = 1024
+# The API answers most requests in tens of milliseconds. 512 MB: a dashboard of up to ten times
+# DASHBOARD_INLINE_MAX_BYTES is read and gzip-compressed in memory. 60 s: API Gateway gives up
+# after 30 s, but a delete of a very large library (one item per book, 25 per BatchWriteItem,
+# 8 calls at a time) runs on and finishes; a retried DELETE completes whatever is left.
+API_TIMEOUT: Final = Duration.seconds(60)
+API_MEMORY_MB: Final = 512
 
 SQS_BATCH_SIZE: Final = 10  # above 10 Lambda requires a batching window of its own
 # Retried books come back one by one (each with its own delay); waiting up to 2 s gathers them
@@ -98,6 +110,7 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
                     # library) is signalled by the orchestrator itself.
                     "COMPLETION_QUEUE_URL": queues.completions.queue_url,
                     "JOB_DEADLINE_SECONDS": str(settings.job_deadline_seconds),
+                    "JOB_RETENTION_DAYS": str(JOB_RETENTION_DAYS),  # the job item's TTL
                 },
                 async_dead_letter_queue=queues.failed_uploads,
             ),
@@ -106,8 +119,16 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
         data.grant_read_uploads(orchestrator)
         data.grant_list_uploads(orchestrator)
         data.grant_write_manifests(orchestrator)
+        # The job item is created in a TransactWriteItems (Put) that also checks (ConditionCheck)
+        # that the reader has not deleted the job through the API.
         tables.grant_jobs(
-            orchestrator, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"]
+            orchestrator,
+            [
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:GetItem",
+                "dynamodb:ConditionCheckItem",
+            ],
         )
         WorkQueues.grant_send(orchestrator, queues.tasks)
         WorkQueues.grant_send(orchestrator, queues.completions)
@@ -203,6 +224,52 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
             targets=[targets.LambdaFunction(aggregator, retry_attempts=0)],
         )
 
+        self.api = ServiceFunction(
+            self,
+            "Api",
+            ServiceFunctionProps(
+                service="api",
+                description="The HTTP API: creates jobs and upload forms, serves and deletes them",
+                code_zip=settings.lambda_assets.api,
+                timeout=API_TIMEOUT,
+                memory_size_mb=API_MEMORY_MB,
+                environment={
+                    **shared_environment,
+                    # The HTTP API's CORS list too (its headers replace the function's); empty:
+                    # no CORS headers at all.
+                    "ALLOWED_ORIGINS": ",".join(settings.allowed_origins),
+                    # Sizes the ACCESS item's TTL so that it outlives the job item.
+                    "JOB_RETENTION_DAYS": str(JOB_RETENTION_DAYS),
+                },
+            ),
+        )
+        api_function = self.api.function
+        data.grant_create_uploads(api_function)  # the presigned POST is signed by this role
+        data.grant_read_dashboards(api_function)  # inline, and the presigned GET
+        data.grant_delete_job_objects(api_function)
+        # Its ACCESS item, the job item (read; deleted) and the job's other items (deleted).
+        tables.grant_jobs(
+            api_function,
+            [
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+                "dynamodb:BatchWriteItem",
+            ],
+        )
+        self.http_api = JobsHttpApi(
+            self,
+            "HttpApi",
+            JobsHttpApiProps(
+                handler=api_function,
+                allowed_origins=settings.allowed_origins,
+                throttle_rate_limit=settings.api_rate_limit,
+                throttle_burst_limit=settings.api_burst_limit,
+            ),
+        )
+
         # Through a reference to the bucket, so that the notification (and the permission S3
         # needs to invoke the orchestrator) lives here: the data stack never depends on this one.
         uploads_bucket = s3.Bucket.from_bucket_attributes(
@@ -239,13 +306,22 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
                     "Orchestrator": orchestrator,
                     "BookProcessor": processor,
                     "Aggregator": aggregator,
+                    "Api": api_function,
                 },
+                http_apis={"HttpApi": self.http_api.api},
                 alarm_email=settings.alarm_email,
             ),
         )
 
         CfnOutput(self, "OrchestratorFunctionName", value=orchestrator.function_name)
         CfnOutput(self, "AggregatorFunctionName", value=aggregator.function_name)
+        CfnOutput(self, "ApiFunctionName", value=api_function.function_name)
+        CfnOutput(
+            self,
+            "ApiUrl",
+            description="The HTTP API's base URL: POST <ApiUrl>jobs creates a job",
+            value=self.http_api.url,
+        )
         CfnOutput(self, "TaskQueueArn", value=queues.tasks.queue_arn)
         CfnOutput(self, "TaskDeadLetterQueueArn", value=queues.tasks_dlq.queue_arn)
         CfnOutput(self, "CompletionQueueArn", value=queues.completions.queue_arn)

@@ -28,7 +28,12 @@ from aws_cdk.assertions import Template
 from constructs import IConstruct
 
 from infra import app as cdk_app
-from infra.goodreads_stats_infra.assets import AGGREGATOR_ZIP, BOOK_PROCESSOR_ZIP, ORCHESTRATOR_ZIP
+from infra.goodreads_stats_infra.assets import (
+    AGGREGATOR_ZIP,
+    API_ZIP,
+    BOOK_PROCESSOR_ZIP,
+    ORCHESTRATOR_ZIP,
+)
 from infra.goodreads_stats_infra.data_stack import DataStack
 from infra.goodreads_stats_infra.pipeline_stack import PipelineStack
 from tests.infra.template_queries import referenced_id
@@ -37,6 +42,7 @@ SERVICE_ZIPS = {
     "orchestrator": ORCHESTRATOR_ZIP,
     "book_processor": BOOK_PROCESSOR_ZIP,
     "aggregator": AGGREGATOR_ZIP,
+    "api": API_ZIP,
 }
 
 PRODUCTION_CONTEXT = {
@@ -49,6 +55,8 @@ PRODUCTION_CONTEXT = {
     "googleBooksApiKey": "test-key",
     "jobDeadlineSeconds": "1800",
     "aggregationLeaseSeconds": "600",
+    "apiRateLimit": "2.5",
+    "apiBurstLimit": "10",
     "alarmEmail": "ops@example.org",
 }
 
@@ -139,6 +147,7 @@ class Synthesized:
             "orchestrator-logs": stack.orchestrator.log_group,
             "processor-logs": stack.book_processor.log_group,
             "aggregator-logs": stack.aggregator.log_group,
+            "api-logs": stack.api.log_group,
         }
         names = {self.logical_id(construct): name for name, construct in named.items()}
         for output in self.data_cfn.get("Outputs", {}).values():

@@ -90,7 +90,7 @@ def test_only_the_work_queues_have_age_alarms(synthesized: Synthesized) -> None:
     } == {synthesized.logical_id(queues.tasks), synthesized.logical_id(queues.completions)}
 
 
-@pytest.mark.parametrize("service", ["orchestrator", "book_processor", "aggregator"])
+@pytest.mark.parametrize("service", ["orchestrator", "book_processor", "aggregator", "api"])
 def test_any_error_of_a_function_raises_its_alarm(synthesized: Synthesized, service: str) -> None:
     function = getattr(synthesized.pipeline_stack, service).function
     (alarm,) = (
@@ -105,10 +105,23 @@ def test_any_error_of_a_function_raises_its_alarm(synthesized: Synthesized, serv
     assert alarm["Threshold"] == 0
 
 
+def test_any_5xx_answer_of_the_http_api_raises_its_alarm(synthesized: Synthesized) -> None:
+    """The API function answers its own exceptions with a 500, which Lambda's Errors metric
+    does not count: API Gateway's 5xx count does."""
+    api = synthesized.pipeline_stack.http_api.api
+    (alarm,) = _alarms(synthesized, "5xx")
+
+    assert alarm["Namespace"] == "AWS/ApiGateway"
+    assert _dimension(alarm, "ApiId") == synthesized.logical_id(api)
+    assert alarm["Statistic"] == "Sum"
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["Threshold"] == 0
+
+
 def test_alarms_treat_missing_data_as_healthy(synthesized: Synthesized) -> None:
     alarms = resources_of_type(synthesized.pipeline_cfn, "AWS::CloudWatch::Alarm")
 
-    assert len(alarms) == 3 + 2 + 3  # dead letters, backlogs, functions
+    assert len(alarms) == 3 + 2 + 4 + 1  # dead letters, backlogs, functions, the HTTP API
     for alarm in alarms.values():
         # No messages or no invocations in a period is the normal idle state.
         assert alarm["Properties"]["TreatMissingData"] == "notBreaching"
@@ -147,7 +160,7 @@ def test_an_alarm_email_subscribes_to_a_tls_only_topic_that_every_alarm_notifies
             }
         },
     )
-    template.resource_count_is("AWS::CloudWatch::Alarm", 8)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 10)
     template.all_resources_properties(
         "AWS::CloudWatch::Alarm", Match.object_like({"AlarmActions": [{"Ref": topic_id}]})
     )

@@ -63,11 +63,14 @@ def test_suppressions_are_few_and_each_names_its_resource(synthesized: Synthesiz
         "AwsSolutions-S1",  # server access logs (data bucket)
         "AwsSolutions-IAM5",  # object keys under one prefix
         "AwsSolutions-IAM4",  # CDK's bucket-notifications handler
+        "AwsSolutions-APIG4",  # the HTTP API's routes: public by design
     }
     assert {construct for _, construct in suppressed} == {
         "Data",
         "Orchestrator",
         "Aggregator",
+        "Api",
+        "HttpApi",
         next(
             child.node.id
             for child in synthesized.pipeline_stack.node.children
@@ -88,6 +91,28 @@ def test_cfn_lint_finds_nothing_in_the_templates_for_any_region(
     matches = lint(template, config=ManualArgs(regions=REGIONS, ignore_checks=CFN_LINT_IGNORED))
 
     assert [f"{m.rule.id} {m.message} at {'/'.join(map(str, m.path))}" for m in matches] == []
+
+
+def test_only_the_http_api_routes_are_public_and_each_says_why(synthesized: Synthesized) -> None:
+    """cdk-nag's APIG4 (no authorizer) is suppressed on the four routes, with the reason."""
+    findings = {
+        row["Resource ID"]: row
+        for stack in synthesized.deployment.stacks
+        for row in _nag_rows(synthesized, stack.stack_name)
+        if row["Rule ID"] == "AwsSolutions-APIG4"
+    }
+
+    route_resources = [
+        route.node.default_child for route in synthesized.pipeline_stack.http_api.routes
+    ]
+    assert sorted(findings) == sorted(
+        resource.node.path for resource in route_resources if resource is not None
+    )
+    assert len(findings) == 4
+    for row in findings.values():
+        assert row["Compliance"] == "Suppressed"
+        assert "capability" in row["Exception Reason"]
+        assert "delete token" in row["Exception Reason"]
 
 
 def test_cfn_lint_would_report_a_broken_template() -> None:

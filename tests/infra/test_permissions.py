@@ -47,7 +47,17 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("sqs:SendMessage", "completion-queue"),  # an empty library completes at once
         ("sqs:SendMessage", "failed-uploads-queue"),  # Lambda's async dead-letter queue
     }
-    | _each(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"], "jobs-table"),
+    | _each(
+        [
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:GetItem",
+            # TransactWriteItems: the job item's Put, and the check that its ACCESS item has
+            # no delete started.
+            "dynamodb:ConditionCheckItem",
+        ],
+        "jobs-table",
+    ),
     "book_processor": _logs("processor-logs")
     | _each(
         [
@@ -80,7 +90,31 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:Query", "jobs-table/index/open-jobs"),
     }
     | _each(CONSUME, "completion-queue"),
+    # services/api/README.md, "What infra provides": this table and nothing else.
+    "api": _logs("api-logs")
+    | {
+        ("s3:PutObject", "bucket/uploads/*"),  # the presigned POST is authorised as this role
+        ("s3:GetObject", "bucket/dashboards/*"),  # inline dashboards and the presigned GET
+        ("s3:DeleteObject", "bucket/uploads/*"),
+        ("s3:DeleteObject", "bucket/jobs/*"),
+        ("s3:DeleteObject", "bucket/dashboards/*"),
+        ("s3:ListBucket", "bucket"),  # condition: s3:prefix uploads/*, jobs/*, dashboards/*
+    }
+    | _each(
+        [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:Query",
+            "dynamodb:BatchWriteItem",
+        ],
+        "jobs-table",
+    ),
 }
+
+# Object keys a role may reach are always below one of the data prefixes.
+PREFIXED_OBJECTS = {"bucket/uploads/*", "bucket/jobs/*", "bucket/dashboards/*"}
 
 
 def _role_id(synthesized: Synthesized, service: str) -> str:
@@ -103,7 +137,7 @@ def test_each_function_has_a_role_of_its_own(synthesized: Synthesized) -> None:
     assert {service: referenced_id(role) for service, role in roles.items()} == {
         service: _role_id(synthesized, service) for service in EXPECTED_GRANTS
     }
-    assert len(set(map(referenced_id, roles.values()))) == 3
+    assert len(set(map(referenced_id, roles.values()))) == len(EXPECTED_GRANTS)
 
 
 @pytest.mark.parametrize("service", sorted(EXPECTED_GRANTS))
@@ -113,18 +147,64 @@ def test_each_role_allows_exactly_what_its_service_does(
     assert _grants(synthesized, service) == EXPECTED_GRANTS[service]
 
 
-def test_the_orchestrator_lists_only_the_uploads_prefix(synthesized: Synthesized) -> None:
-    statements = [
-        statement
-        for statement in policy_statements(
-            synthesized.pipeline_cfn, _role_id(synthesized, "orchestrator")
-        )
+def _listing_conditions(synthesized: Synthesized, service: str) -> list[Any]:
+    return [
+        statement.get("Condition")
+        for statement in policy_statements(synthesized.pipeline_cfn, _role_id(synthesized, service))
         if "s3:ListBucket" in as_list(statement["Action"])
     ]
 
-    assert [statement["Condition"] for statement in statements] == [
+
+def test_the_orchestrator_lists_only_the_uploads_prefix(synthesized: Synthesized) -> None:
+    assert _listing_conditions(synthesized, "orchestrator") == [
         {"StringLike": {"s3:prefix": ["uploads/*"]}}
     ]
+
+
+def test_the_api_lists_only_the_three_prefixes_a_job_has_objects_under(
+    synthesized: Synthesized,
+) -> None:
+    assert _listing_conditions(synthesized, "api") == [
+        {"StringLike": {"s3:prefix": ["uploads/*", "jobs/*", "dashboards/*"]}}
+    ]
+
+
+@pytest.mark.parametrize("service", sorted(EXPECTED_GRANTS))
+def test_no_role_reaches_objects_outside_a_prefix_or_lists_without_a_prefix_condition(
+    synthesized: Synthesized, service: str
+) -> None:
+    """A bucket-wide grant (`bucket/*`, `s3:*`, an unconditioned ListBucket) fails here."""
+    s3_grants = {(a, r) for a, r in _grants(synthesized, service) if a.startswith("s3:")}
+
+    assert {r for a, r in s3_grants if a != "s3:ListBucket"} <= PREFIXED_OBJECTS
+    assert {a for a, _ in s3_grants} <= {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:ListBucket",
+    }
+    assert {r for a, r in s3_grants if a == "s3:ListBucket"} <= {"bucket"}
+    for condition in _listing_conditions(synthesized, service):
+        assert condition is not None, "a ListBucket without s3:prefix lists the whole bucket"
+        prefixes = condition["StringLike"]["s3:prefix"]
+        assert prefixes and {f"bucket/{prefix}" for prefix in prefixes} <= PREFIXED_OBJECTS
+
+
+def test_the_api_reaches_the_jobs_table_but_neither_its_index_nor_the_cache(
+    synthesized: Synthesized,
+) -> None:
+    tables = {r for a, r in _grants(synthesized, "api") if a.startswith("dynamodb:")}
+
+    assert tables == {"jobs-table"}
+
+
+def test_the_api_cannot_write_manifests_or_dashboards_or_send_messages(
+    synthesized: Synthesized,
+) -> None:
+    grants = _grants(synthesized, "api")
+
+    assert not {("s3:PutObject", "bucket/jobs/*"), ("s3:PutObject", "bucket/dashboards/*")} & grants
+    assert not any(action.startswith(("sqs:", "lambda:")) for action, _ in grants)
 
 
 def test_the_orchestrator_cannot_write_dashboards(synthesized: Synthesized) -> None:
@@ -147,6 +227,7 @@ def test_no_service_can_reach_another_services_log_group(synthesized: Synthesize
         ("orchestrator", "orchestrator-logs"),
         ("book_processor", "processor-logs"),
         ("aggregator", "aggregator-logs"),
+        ("api", "api-logs"),
     ):
         log_groups = {
             resource for action, resource in _grants(synthesized, service) if action[:5] == "logs:"

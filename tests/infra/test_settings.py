@@ -42,6 +42,8 @@ def test_cdk_json_defaults_give_the_documented_settings(placeholder_dist: Path) 
         processor_max_concurrency=5,
         job_deadline_seconds=900,
         aggregation_lease_seconds=300,
+        api_rate_limit=20.0,
+        api_burst_limit=50,
     )
     assert not settings.is_production
 
@@ -57,6 +59,8 @@ def test_context_strings_become_typed_settings(placeholder_dist: Path) -> None:
     assert settings.processor_max_concurrency == 8
     assert settings.upstream_max_rps == 0.5
     assert settings.job_deadline_seconds == 1800
+    assert settings.api_rate_limit == 2.5
+    assert settings.api_burst_limit == 10
     assert settings.alarm_email == "ops@example.org"
 
 
@@ -173,6 +177,14 @@ def test_without_upstream_max_rps_the_processors_share_open_librarys_limit(
         ("upstreamMaxRps", "0", "positive number"),
         ("upstreamMaxRps", "fast", "must be a number"),
         ("jobDeadlineSeconds", "30", "at least 60"),
+        ("apiRateLimit", "0", "apiRateLimit must be above 0"),
+        ("apiRateLimit", "-1", "apiRateLimit must be above 0"),
+        ("apiRateLimit", "nan", "apiRateLimit must be above 0"),
+        ("apiRateLimit", "20000", "at most 10000"),
+        ("apiRateLimit", "lots", "must be a number"),
+        ("apiBurstLimit", "0", "apiBurstLimit must be between 1 and 5000"),
+        ("apiBurstLimit", "5001", "apiBurstLimit must be between 1 and 5000"),
+        ("apiBurstLimit", "2.5", "must be an integer"),
         ("allowedOrigins", 42, "must be a list of origins"),
         ("allowedOrigins", '["https://a.example.org"', "not a JSON list"),
         ("allowedOrigins", '{"origins": []}', "not an https origin"),

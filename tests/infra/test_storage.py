@@ -135,22 +135,43 @@ def test_without_allowed_origins_the_bucket_answers_no_cross_origin_request(
     assert "CorsConfiguration" not in _bucket(synthesized)["Properties"]
 
 
-def test_browsers_on_the_allowed_origins_may_only_post_uploads(production: Synthesized) -> None:
-    cors = _bucket(production)["Properties"]["CorsConfiguration"]
+def test_browsers_on_the_allowed_origins_may_post_uploads_and_read_what_s3_stored(
+    production: Synthesized,
+) -> None:
+    rules = _bucket(production)["Properties"]["CorsConfiguration"]["CorsRules"]
+    (upload,) = (rule for rule in rules if rule["AllowedMethods"] == ["POST"])
 
-    assert cors == {
-        "CorsRules": [
-            {
-                "Id": "browser-uploads",
-                "AllowedMethods": ["POST"],
-                "AllowedOrigins": [
-                    "https://books.example.org",
-                    "https://staging.books.example.org:8443",
-                ],
-                "MaxAge": 3600,
-            }
-        ]
+    assert upload == {
+        "Id": "browser-uploads",
+        "AllowedMethods": ["POST"],
+        "AllowedOrigins": [
+            "https://books.example.org",
+            "https://staging.books.example.org:8443",
+        ],
+        # A preflight (an upload with progress listeners) may ask for any header: the signed
+        # policy, not CORS, decides what S3 accepts.
+        "AllowedHeaders": ["*"],
+        "ExposedHeaders": ["ETag"],
+        "MaxAge": 3600,
     }
+
+
+def test_any_page_may_read_a_presigned_dashboard_after_the_apis_redirect(
+    production: Synthesized,
+) -> None:
+    """A browser following the API's 303 to S3 sends `Origin: null`: only `*` matches it."""
+    rules = _bucket(production)["Properties"]["CorsConfiguration"]["CorsRules"]
+
+    assert [rule for rule in rules if rule["AllowedMethods"] != ["POST"]] == [
+        {
+            "Id": "browser-large-dashboards",
+            "AllowedMethods": ["GET"],
+            "AllowedOrigins": ["*"],
+            "MaxAge": 3600,
+        }
+    ]
+    # Nothing but reading: no cross-origin PUT, DELETE or HEAD.
+    assert {method for rule in rules for method in rule["AllowedMethods"]} == {"POST", "GET"}
 
 
 def test_the_jobs_table_has_string_keys_and_ttl(synthesized: Synthesized) -> None:
