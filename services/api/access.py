@@ -2,7 +2,9 @@
 
 The orchestrator creates the job item (sk=JOB) when the upload arrives; the API never writes
 it. What the API knows before that (the token's hash, when the upload form expires) lives in
-the ACCESS item, which no other service reads or writes (the aggregator only queries BOOK#).
+the ACCESS item, which no other service writes (the aggregator only queries BOOK#; the
+orchestrator only checks that no delete has started). A finished delete leaves it behind as a
+tombstone, without the token, so that the job cannot come back.
 
 The token is 256 random bits, returned once; only its SHA-256 is stored. A keyed hash would
 add nothing: a token of that entropy cannot be found from its hash by guessing.
@@ -20,7 +22,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from contracts.storage import ACCESS_SK, format_timestamp, job_pk, parse_timestamp
+from contracts.storage import (
+    ACCESS_DELETING_AT,
+    ACCESS_SK,
+    format_timestamp,
+    job_pk,
+    parse_timestamp,
+)
 
 TOKEN_BYTES = 32
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32): 43 characters
@@ -61,6 +69,16 @@ class JobAccess:
     deleting_at: dt.datetime | None = None  # a delete has started: the job is gone to readers
 
 
+@dataclasses.dataclass(frozen=True)
+class DeletedJob:
+    """The tombstone a finished delete leaves: the ACCESS item without its token, kept until its
+    TTL so that a late or repeated notification of the upload cannot create the job again (the
+    orchestrator refuses while `deleting_at` is set)."""
+
+    job_id: str
+    deleted_at: dt.datetime
+
+
 class AccessStore:
     """ACCESS items through the boto3 resource API (`Table`)."""
 
@@ -82,13 +100,15 @@ class AccessStore:
             ConditionExpression="attribute_not_exists(pk)",
         )
 
-    def get(self, job_id: str) -> JobAccess | None:
+    def get(self, job_id: str) -> JobAccess | DeletedJob | None:
         item = self._table.get_item(
             Key={"pk": job_pk(job_id), "sk": ACCESS_SK}, ConsistentRead=True
         ).get("Item")
         if item is None:
             return None
-        deleting_at = item.get("deleting_at")
+        if "deleted_at" in item:
+            return DeletedJob(job_id=job_id, deleted_at=parse_timestamp(str(item["deleted_at"])))
+        deleting_at = item.get(ACCESS_DELETING_AT)
         return JobAccess(
             job_id=job_id,
             token_sha256=str(item["token_sha256"]),
@@ -99,19 +119,44 @@ class AccessStore:
         )
 
     def mark_deleting(self, job_id: str, now: dt.datetime) -> bool:
-        """Records that a delete has started; False if the item is already gone."""
+        """Records that a delete has started; False if the job was deleted already (a tombstone)
+        or its item is gone (TTL). From here on the orchestrator creates no job item for it."""
         try:
             self._table.update_item(
                 Key={"pk": job_pk(job_id), "sk": ACCESS_SK},
-                UpdateExpression="SET deleting_at = if_not_exists(deleting_at, :now)",
-                ConditionExpression="attribute_exists(pk)",
+                UpdateExpression="SET #deleting_at = if_not_exists(#deleting_at, :now)",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(deleted_at)",
+                ExpressionAttributeNames={"#deleting_at": ACCESS_DELETING_AT},
                 ExpressionAttributeValues={":now": format_timestamp(now)},
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if _is_condition_failure(error):
                 return False
             raise
         return True
 
-    def delete(self, job_id: str) -> None:
-        self._table.delete_item(Key={"pk": job_pk(job_id), "sk": ACCESS_SK})
+    def tombstone(self, job_id: str, now: dt.datetime, *, expires_at: dt.datetime) -> None:
+        """The last step of a delete: the item stays, with `deleting_at`, but without the token
+        (nothing is left to delete) or the upload form, until `expires_at` (its TTL)."""
+        try:
+            self._table.update_item(
+                Key={"pk": job_pk(job_id), "sk": ACCESS_SK},
+                UpdateExpression=(
+                    "SET deleted_at = if_not_exists(deleted_at, :now), expires_at = :expires_at"
+                    " REMOVE token_sha256, upload_key, upload_expires_at"
+                ),
+                # Never creates an item: the delete marked it before anything was removed.
+                ConditionExpression="attribute_exists(#deleting_at)",
+                ExpressionAttributeNames={"#deleting_at": ACCESS_DELETING_AT},
+                ExpressionAttributeValues={
+                    ":now": format_timestamp(now),
+                    ":expires_at": int(expires_at.timestamp()),
+                },
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    return bool(error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")

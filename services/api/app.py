@@ -35,12 +35,16 @@ from services.api.jobs import (
 from services.api.settings import ApiSettings
 from services.api.views import ErrorBody, ErrorDetail
 
-# The same logger as the handler's (same service): keys appended here appear on every line.
-logger = Logger(service="api")
+# A child of the handler's logger: the keys appended here (job_id) appear on every line.
+logger = Logger(service="api", child=True)
 metrics = Metrics(namespace="GoodreadsStats", service="api")
 
 JSON = "application/json"
 CORS_MAX_AGE_SECONDS = 600
+# Access-Control-Allow-Origin echoes the request's origin: caches key on it.
+VARY = "Origin"
+# The dashboard's body (gzip or not, inline or 303) also depends on Accept-Encoding.
+VARY_ENCODING = "Origin, Accept-Encoding"
 
 
 def encode_json(value: Any) -> str:
@@ -76,8 +80,7 @@ def respond(
         headers={
             # Job states change and dashboards are personal: no shared or browser cache.
             "Cache-Control": "no-store",
-            # Access-Control-Allow-Origin echoes the request's origin: caches key on it.
-            "Vary": "Origin",
+            "Vary": VARY,
             **(headers or {}),
         },
     )
@@ -89,26 +92,45 @@ def error_response(error: ApiError) -> Response[Any]:
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
-    """Whether `Accept-Encoding` allows gzip (`gzip;q=0` refuses it)."""
+    """Whether `Accept-Encoding` allows gzip. As RFC 9110 (12.5.3) says, the most specific
+    entry decides: `gzip` (or its alias `x-gzip`) over `*`; a quality of 0 refuses."""
+    explicit: float | None = None
+    wildcard: float | None = None
     for part in (accept_encoding or "").lower().split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip() not in ("gzip", "*"):
+        coding, *params = (piece.strip() for piece in part.split(";"))
+        if coding not in ("gzip", "x-gzip", "*"):
             continue
-        quality = params.strip().removeprefix("q=").strip() if "q=" in params else "1"
-        try:
-            return float(quality) > 0
-        except ValueError:
-            return False
-    return False
+        quality = _quality(params)
+        if coding == "*":
+            wildcard = quality if wildcard is None else max(wildcard, quality)
+        else:
+            explicit = quality if explicit is None else max(explicit, quality)
+    decisive = explicit if explicit is not None else wildcard
+    return decisive is not None and decisive > 0
+
+
+def _quality(params: list[str]) -> float:
+    """The `q` weight of an Accept-Encoding entry: 1 without one, 0 if unreadable."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip() == "q":
+            try:
+                quality = float(value.strip())
+            except ValueError:
+                return 0.0
+            return quality if 0.0 <= quality <= 1.0 else 0.0
+    return 1.0
 
 
 def inline_response(dashboard: InlineDashboard) -> Response[Any]:
     """The stored JSON as it is, never decoded and re-encoded; compressed here rather than by
     Powertools, because whether it fits in Lambda's response depends on the compressed size."""
     if not dashboard.gzipped:
-        return respond(200, dashboard.body.decode("utf-8"))
+        return respond(200, dashboard.body.decode("utf-8"), headers={"Vary": VARY_ENCODING})
     response = respond(
-        200, base64.b64encode(dashboard.body).decode(), headers={"Content-Encoding": "gzip"}
+        200,
+        base64.b64encode(dashboard.body).decode(),
+        headers={"Content-Encoding": "gzip", "Vary": VARY_ENCODING},
     )
     response.base64_encoded = True
     return response
@@ -156,7 +178,9 @@ def build_app(
             retry_after = str(PENDING_DASHBOARD_RETRY_AFTER_SECONDS)
             return respond(202, outcome.view, headers={"Retry-After": retry_after})
         # Too large to return through Lambda: See Other, at a short-lived presigned GET.
-        return respond(303, outcome, headers={"Location": outcome.dashboard_url})
+        # Whether it fits inline depends on Accept-Encoding (gzip), so this answer does too.
+        headers = {"Location": outcome.dashboard_url, "Vary": VARY_ENCODING}
+        return respond(303, outcome, headers=headers)
 
     @app.delete("/jobs/<job_id>")
     def delete_job(job_id: str) -> Response[Any]:

@@ -7,6 +7,7 @@ half-way is finished by running it again.
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import random
 import time
 from collections.abc import Iterator
@@ -24,9 +25,12 @@ class DeletionError(RuntimeError):
     pass
 
 
-def has_objects(s3: Any, bucket: str, prefix: str) -> bool:
-    listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
-    return bool(listing.get("KeyCount", len(listing.get("Contents", []))))
+def last_modified(s3: Any, bucket: str, prefix: str) -> dt.datetime | None:
+    """When the newest object under `prefix` was written (one listed page: an upload prefix
+    holds the one key the form allows); None if there is none."""
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
+    times = [item["LastModified"] for item in listing.get("Contents", [])]
+    return max(times) if times else None
 
 
 def delete_prefix(s3: Any, bucket: str, prefix: str, *, page_size: int = MAX_DELETE_OBJECTS) -> int:

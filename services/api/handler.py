@@ -29,8 +29,10 @@ def dependencies() -> APIGatewayHttpResolver:
 
 
 @metrics.log_metrics
+# Never the event: it holds `Authorization: Bearer <delete token>`. Explicit, so that
+# POWERTOOLS_LOGGER_LOG_EVENT=true in the environment cannot turn it on.
 @logger.inject_lambda_context(
-    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True, log_event=False
 )
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response: dict[str, Any] = dependencies().resolve(event, context)

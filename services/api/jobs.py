@@ -32,6 +32,7 @@ from contracts.storage import (
 from services.api import deletion
 from services.api.access import (
     AccessStore,
+    DeletedJob,
     JobAccess,
     new_delete_token,
     token_hash,
@@ -42,8 +43,8 @@ from services.api.settings import ApiSettings
 from services.api.uploads import upload_form
 from services.api.views import ApiStatus, CreatedJob, DashboardLink, JobView
 
-# The same logger as the handler's (same service): keys appended here appear on every line.
-logger = Logger(service="api")
+# A child of the handler's logger: the keys it appends (job_id) appear on these lines too.
+logger = Logger(service="api", child=True)
 
 Clock = Callable[[], dt.datetime]
 
@@ -51,6 +52,11 @@ RUNNING_RETRY_AFTER_SECONDS = 30
 # Dashboards (JSON) compress about tenfold: a larger one is not even read for a gzip client.
 MAX_COMPRESSION_RATIO = 10
 PENDING_DASHBOARD_RETRY_AFTER_SECONDS = 5
+# How long the tombstone of a deleted job is kept (its TTL, from the end of the delete). It
+# must outlive every notification of the upload that may still arrive: S3 may deliver one
+# twice, and Lambda retries an asynchronous invocation for up to 6 hours. A week is far longer
+# than both, and the item is tiny.
+TOMBSTONE_RETENTION = dt.timedelta(days=7)
 
 # Presigned URLs must be SigV4 (SigV2 is refused in newer regions) and name the bucket's
 # regional host: on the global endpoint, S3 may answer a browser's cross-origin POST with a
@@ -161,9 +167,9 @@ class JobsApi:
         if record is not None:
             return JobState(view=JobView.of_record(record, upload_expires_at=None), record=record)
         access = self.access.get(job_id)
-        if access is None or access.deleting_at is not None:
-            raise job_not_found(job_id)
-        if self._upload_exists(job_id):
+        if not isinstance(access, JobAccess) or access.deleting_at is not None:
+            raise job_not_found(job_id)  # never created, deleted, or being deleted
+        if self._upload_time(job_id) is not None:
             status = ApiStatus.UPLOADED
         elif self.now() <= self._upload_window_end(access):
             status = ApiStatus.AWAITING_UPLOAD
@@ -201,6 +207,9 @@ class JobsApi:
             response = self.clients.s3.get_object(Bucket=bucket, Key=key)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                if self._deleted_or_deleting(record.job_id):
+                    # A DELETE ran between reading the job and reading its dashboard.
+                    raise job_not_found(record.job_id) from None
                 logger.error("final job without its dashboard", extra={"key": key})
                 raise ApiError(
                     500, ErrorCode.DASHBOARD_UNAVAILABLE, "the dashboard cannot be read"
@@ -232,9 +241,11 @@ class JobsApi:
 
     def delete_job(self, job_id: str, token: str | None) -> None:
         """Checks the token before anything is touched, refuses while the pipeline may still
-        write for the job, then deletes; ACCESS (the token) goes last, so a delete that
-        stopped half-way is finished by the same request sent again."""
+        write for the job, then deletes; the token goes last (ACCESS becomes a tombstone), so
+        a delete that stopped half-way is finished by the same request sent again."""
         access = self.access.get(job_id)
+        if isinstance(access, DeletedJob):
+            raise job_not_found(job_id)  # deleted already: a client that lost the 204 is done
         if access is None:
             if self._job_record(job_id) is not None:
                 # A job that was not created through the API has no token to match.
@@ -253,6 +264,7 @@ class JobsApi:
         job_id = access.job_id
         record = self._job_record(job_id)
         now = self.now()
+        stale_after = dt.timedelta(seconds=self.settings.received_stale_seconds)
         running = ApiError(
             409,
             ErrorCode.JOB_RUNNING,
@@ -262,14 +274,18 @@ class JobsApi:
         if record is not None:
             if record.status == JobStatus.QUEUED:
                 raise running  # the aggregator ends it by its deadline (PARTIAL at worst)
-            stale = now - record.updated_at > dt.timedelta(
-                seconds=self.settings.received_stale_seconds
-            )
+            stale = now - record.updated_at > stale_after
             if record.status == JobStatus.RECEIVED and not stale:
                 raise running
             return
-        if self._upload_exists(job_id):
-            raise running  # the orchestrator is about to pick it up
+        uploaded_at = self._upload_time(job_id)
+        if uploaded_at is not None:
+            if now - uploaded_at <= stale_after:
+                raise running  # the orchestrator is about to pick it up
+            # Past every retry of its notification (which went to the failed-uploads DLQ), it
+            # will never become a job; a redrive after this delete is refused by the
+            # orchestrator (the ACCESS item has `deleting_at`).
+            return
         window_end = self._upload_window_end(access)
         if now <= window_end:
             wait = max(1, int((window_end - now).total_seconds()) + 1)
@@ -282,13 +298,17 @@ class JobsApi:
 
     def _delete_everything(self, job_id: str) -> None:
         s3, bucket, table = self.clients.s3, self.settings.data_bucket, self.clients.table
-        # The upload first: a duplicate S3 notification arriving later finds no file to run.
+        # The upload first: nothing can start from it any more (and the orchestrator refuses
+        # to create a job whose ACCESS item has `deleting_at`).
         deletion.delete_prefix(s3, bucket, storage.upload_prefix(job_id))
         deletion.delete_job_item(table, job_id)
         deletion.delete_partition(table, job_id, keep=frozenset({ACCESS_SK}))
         deletion.delete_prefix(s3, bucket, storage.intermediate_prefix(job_id))
         deletion.delete_prefix(s3, bucket, storage.dashboard_prefix(job_id))
-        self.access.delete(job_id)
+        # Kept as a tombstone, not deleted: without it, a late notification of the upload
+        # would find no `deleting_at` and the orchestrator would create the job again.
+        now = self.now()
+        self.access.tombstone(job_id, now, expires_at=now + TOMBSTONE_RETENTION)
 
     # --- shared ----------------------------------------------------------------------------
 
@@ -298,9 +318,18 @@ class JobsApi:
         ).get("Item")
         return None if item is None else job_record_from_item(item)
 
-    def _upload_exists(self, job_id: str) -> bool:
-        return deletion.has_objects(
+    def _upload_time(self, job_id: str) -> dt.datetime | None:
+        """When the reader's upload arrived in S3; None if there is none."""
+        return deletion.last_modified(
             self.clients.s3, self.settings.data_bucket, storage.upload_prefix(job_id)
+        )
+
+    def _deleted_or_deleting(self, job_id: str) -> bool:
+        if self._job_record(job_id) is None:
+            return True
+        access = self.access.get(job_id)
+        return isinstance(access, DeletedJob) or (
+            access is not None and access.deleting_at is not None
         )
 
     def _upload_window_end(self, access: JobAccess) -> dt.datetime:

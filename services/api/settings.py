@@ -17,7 +17,8 @@ DEFAULT_DASHBOARD_URL_SECONDS = 60
 DEFAULT_DASHBOARD_INLINE_MAX_BYTES = 5_000_000
 DEFAULT_JOB_RETENTION_DAYS = 30
 # Lambda retries an asynchronous event for up to six hours by default; a job still RECEIVED
-# after that (plus the orchestrator's timeout) will not be picked up again.
+# after that (plus the orchestrator's timeout), or an upload that has no job item by then, will
+# not be picked up again (its notification went to the failed-uploads DLQ).
 DEFAULT_RECEIVED_STALE_SECONDS = 6 * 3600 + 1800
 
 

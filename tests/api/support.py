@@ -15,6 +15,7 @@ import boto3
 from contracts.codec import encode
 from contracts.messages import BookResult, EnrichmentStatus, JobRecord, JobStatus, RowWarning
 from contracts.storage import (
+    ACCESS_SK,
     book_sk,
     dashboard_key,
     job_pk,
@@ -232,3 +233,27 @@ def table_items(aws: AwsFixture) -> list[dict[str, Any]]:
         response = table.scan(ConsistentRead=True, ExclusiveStartKey=response["LastEvaluatedKey"])
         items.extend(response["Items"])
     return items
+
+
+def access_item(aws: AwsFixture, job_id: str) -> dict[str, Any]:
+    """The API's ACCESS item of the job, as stored (it must exist)."""
+    session, env = aws
+    item: dict[str, Any] | None = (
+        session.resource("dynamodb")
+        .Table(env.jobs_table)
+        .get_item(Key={"pk": job_pk(job_id), "sk": ACCESS_SK}, ConsistentRead=True)
+        .get("Item")
+    )
+    assert item is not None, f"no ACCESS item for {job_id}"
+    return item
+
+
+def assert_tombstone(aws: AwsFixture, job_id: str, deleted_at: dt.datetime) -> None:
+    """All that a finished delete leaves: the ACCESS item, without the token or the upload
+    form, still marked `deleting_at` (so the orchestrator creates nothing), kept at least a
+    week after the delete (longer than any duplicate or retried notification of the upload)."""
+    assert partition_keys(aws, job_id) == {ACCESS_SK}
+    item = access_item(aws, job_id)
+    assert set(item) == {"pk", "sk", "created_at", "deleting_at", "deleted_at", "expires_at"}
+    assert item["deleted_at"] == deleted_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert int(item["expires_at"]) >= (deleted_at + dt.timedelta(days=7)).timestamp()

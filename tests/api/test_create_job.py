@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import uuid
 
 import requests
@@ -99,7 +100,7 @@ def test_the_delete_token_is_returned_once_and_only_its_hash_is_stored(
 ) -> None:
     created = api.create_job()
     token = created["delete_token"]
-    assert len(token) >= 43  # 32 random bytes, URL-safe base64
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)  # 32 random bytes, URL-safe base64
 
     items = table_items(aws)
     assert [item["sk"] for item in items] == [ACCESS_SK]

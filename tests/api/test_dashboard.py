@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from typing import Any
 
 import pytest
 import requests
 
 from contracts.messages import JobStatus
-from contracts.storage import dashboard_key, new_job_id
+from contracts.storage import dashboard_key, new_job_id, upload_key
+from services.api.app import accepts_gzip
 from tests.api.support import (
     ApiClient,
     AwsFixture,
     Clock,
     api_client,
+    assert_tombstone,
+    bearer,
     error_of,
     put_job,
     put_object,
@@ -48,6 +52,7 @@ def test_a_finished_job_returns_its_dashboard_as_stored(
     assert response.headers["content-type"] == "application/json"
     assert response.body == body
     assert "content-encoding" not in response.headers
+    assert response.headers["vary"] == "Origin, Accept-Encoding"
 
 
 def test_a_client_that_accepts_gzip_gets_the_dashboard_compressed(
@@ -62,6 +67,48 @@ def test_a_client_that_accepts_gzip_gets_the_dashboard_compressed(
     assert response.status == 200
     assert response.headers["content-encoding"] == "gzip"
     assert response.wire_body != body and response.body == body
+    # A shared cache must not hand the compressed body to a client that did not ask for it.
+    assert response.headers["vary"] == "Origin, Accept-Encoding"
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzip_allowed"),
+    [
+        (None, False),
+        ("", False),
+        ("identity", False),
+        ("br, deflate", False),
+        ("gzip", True),
+        ("GZip;Q=0.5", True),
+        ("x-gzip", True),
+        ("br;q=1.0, gzip;q=0.8", True),
+        ("*", True),
+        ("br, *;q=0.1", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.000, *", False),  # the explicit refusal wins over the wildcard
+        ("gzip, *;q=0", True),  # and an explicit gzip wins over refusing everything else
+        ("*;q=0, gzip;q=0.3", True),
+        ("*;q=0", False),
+        ("gzip;q=abc", False),
+        ("gzip;q=2", False),
+        ("gzipped", False),
+    ],
+)
+def test_gzip_is_used_when_the_most_specific_accept_encoding_entry_allows_it(
+    accept_encoding: str | None, gzip_allowed: bool
+) -> None:
+    assert accepts_gzip(accept_encoding) is gzip_allowed
+
+
+def test_an_explicit_gzip_wins_over_a_wildcard_refusal(api: ApiClient, aws: AwsFixture) -> None:
+    job_id, body = _finished_job(aws)
+
+    response = api.request(
+        "GET", f"/jobs/{job_id}/dashboard", headers={"Accept-Encoding": "*;q=0, gzip"}
+    )
+
+    assert response.status == 200 and response.headers["content-encoding"] == "gzip"
+    assert response.body == body
 
 
 @pytest.mark.parametrize(("status", "succeeded"), [(JobStatus.RECEIVED, 0), (JobStatus.QUEUED, 1)])
@@ -122,6 +169,7 @@ def test_a_dashboard_too_large_to_return_is_a_short_lived_presigned_get(
     response = api.request("GET", f"/jobs/{job_id}/dashboard")
 
     assert response.status == 303
+    assert response.headers["vary"] == "Origin, Accept-Encoding"  # gzip might have fitted
     link = response.json()
     assert set(link) == {"job_id", "status", "dashboard_url", "expires_at"}
     assert response.headers["location"] == link["dashboard_url"]
@@ -182,3 +230,42 @@ def test_a_finished_job_whose_dashboard_is_gone_is_a_server_error(
     response = api.request("GET", f"/jobs/{job_id}/dashboard")
 
     assert response.status == 500 and error_of(response) == "dashboard_unavailable"
+
+
+class _DeleteBeforeDashboardRead:
+    """An S3 client under which the reader's DELETE runs completely between the route's read of
+    the job and its read of the dashboard."""
+
+    def __init__(self, s3: Any, delete: Any) -> None:
+        self._s3 = s3
+        self._delete = delete
+        self.deleted = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+    def get_object(self, **kwargs: Any) -> Any:
+        if not self.deleted and kwargs["Key"].startswith("dashboards/"):
+            self.deleted = True
+            assert self._delete().status == 204
+        return self._s3.get_object(**kwargs)
+
+
+def test_a_dashboard_deleted_while_it_is_being_fetched_is_not_found_not_a_server_error(
+    api: ApiClient, aws: AwsFixture
+) -> None:
+    created = api.create_job()
+    job_id, token = created["job_id"], created["delete_token"]
+    put_object(aws, upload_key(job_id))
+    put_job(aws, job_id, status=JobStatus.COMPLETE, total=2, succeeded=2)
+    put_object(aws, dashboard_key(job_id), (DASHBOARD % job_id).encode())
+    s3 = _DeleteBeforeDashboardRead(
+        api.clients.s3, lambda: api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+    )
+    racing = ApiClient(api.settings, type(api.clients)(s3=s3, table=api.clients.table), api.clock)
+
+    response = racing.request("GET", f"/jobs/{job_id}/dashboard")
+
+    assert s3.deleted
+    assert response.status == 404 and error_of(response) == "not_found"
+    assert_tombstone(aws, job_id, deleted_at=api.clock.now)

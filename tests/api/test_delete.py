@@ -1,6 +1,7 @@
 """DELETE /jobs/{id}: with the delete token, everything of the job goes (upload, intermediates,
-dashboard, every item of its partition); without it nothing does. Refused while the pipeline
-may still write for the job, so that nothing comes back after a delete."""
+dashboard, every item of its partition but a tombstone without the token); without it nothing
+does. Refused while the pipeline may still write for the job, so that nothing comes back after
+a delete."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from typing import Any
 import pytest
 
 from contracts.messages import BookResult, EnrichmentStatus, JobStatus
-from contracts.storage import ACCESS_SK, dashboard_key, manifest_key, new_job_id, upload_key
+from contracts.storage import (
+    ACCESS_SK,
+    dashboard_key,
+    job_pk,
+    manifest_key,
+    new_job_id,
+    upload_key,
+)
 from services.api import deletion
 from services.api.access import AccessStore
 from services.book_processor.progress import JobNotFound, record_results
@@ -19,6 +27,8 @@ from tests.api.support import (
     ApiClient,
     AwsFixture,
     Clock,
+    access_item,
+    assert_tombstone,
     bearer,
     error_of,
     object_keys,
@@ -56,7 +66,7 @@ def test_a_finished_job_is_deleted_with_its_token_and_nothing_of_it_remains(
     response = api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
 
     assert response.status == 204 and response.body == b""
-    assert partition_keys(aws, job_id) == set()
+    assert_tombstone(aws, job_id, deleted_at=START)
     assert object_keys(aws, job_id) == set()
     assert api.request("GET", f"/jobs/{job_id}").status == 404
     assert api.request("GET", f"/jobs/{job_id}/dashboard").status == 404
@@ -64,13 +74,32 @@ def test_a_finished_job_is_deleted_with_its_token_and_nothing_of_it_remains(
     assert len(partition_keys(aws, other_job)) == 5 and object_keys(aws) == others
 
 
-def test_deleting_again_finds_nothing(api: ApiClient, aws: AwsFixture) -> None:
+def test_deleting_again_finds_nothing_and_leaves_the_tombstone_as_it_was(
+    api: ApiClient, aws: AwsFixture, clock: Clock
+) -> None:
     job_id, token = _finished_job(api, aws, books=1)
     assert api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token)).status == 204
+    tombstone = access_item(aws, job_id)
+    clock.advance(3600)
 
+    # A client that lost the 204 and sends the request again can take 404 as done.
     again = api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
 
     assert again.status == 404 and error_of(again) == "not_found"
+    assert access_item(aws, job_id) == tombstone
+
+
+def test_the_tombstone_outlives_notifications_even_when_the_job_is_deleted_late(
+    api: ApiClient, aws: AwsFixture, clock: Clock
+) -> None:
+    job_id, token = _finished_job(api, aws, books=1)
+    created_ttl = int(access_item(aws, job_id)["expires_at"])
+    clock.advance(api.settings.job_retention_days * 86400)  # the last day of the job
+
+    assert api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token)).status == 204
+
+    assert_tombstone(aws, job_id, deleted_at=clock.now)
+    assert int(access_item(aws, job_id)["expires_at"]) > created_ttl
 
 
 @pytest.mark.parametrize(
@@ -159,7 +188,8 @@ def test_a_job_stuck_in_received_past_every_retry_can_be_deleted(
     response = api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
 
     assert response.status == 204
-    assert partition_keys(aws, job_id) == set() and object_keys(aws, job_id) == set()
+    assert_tombstone(aws, job_id, deleted_at=clock.now)
+    assert object_keys(aws, job_id) == set()
 
 
 def test_an_upload_the_orchestrator_has_not_started_on_is_refused(
@@ -175,6 +205,32 @@ def test_an_upload_the_orchestrator_has_not_started_on_is_refused(
     assert object_keys(aws, job_id) == {upload_key(job_id, "goodreads_library_export.csv")}
 
 
+def test_an_upload_that_never_became_a_job_can_be_deleted_once_past_every_retry(
+    api: ApiClient, aws: AwsFixture, clock: Clock
+) -> None:
+    """Its notification failed every attempt (it went to the failed-uploads DLQ): no job item
+    will ever come, so the reader must not be told "job_running" for ever."""
+    created = api.create_job()
+    job_id, token = created["job_id"], created["delete_token"]
+    key = upload_key(job_id)
+    put_object(aws, key)
+    session, env = aws
+    uploaded_at = session.client("s3").head_object(Bucket=env.data_bucket, Key=key)["LastModified"]
+    stale = dt.timedelta(seconds=api.settings.received_stale_seconds)
+
+    clock.now = uploaded_at + stale - dt.timedelta(seconds=1)
+    still_running = api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+    assert still_running.status == 409 and error_of(still_running) == "job_running"
+    assert object_keys(aws, job_id) == {key}
+
+    clock.now = uploaded_at + stale + dt.timedelta(seconds=1)
+    response = api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+
+    assert response.status == 204
+    assert object_keys(aws, job_id) == set()
+    assert_tombstone(aws, job_id, deleted_at=clock.now)
+
+
 def test_a_job_awaiting_its_upload_is_deletable_once_the_form_can_no_longer_be_used(
     api: ApiClient, aws: AwsFixture, clock: Clock
 ) -> None:
@@ -188,10 +244,11 @@ def test_a_job_awaiting_its_upload_is_deletable_once_the_form_can_no_longer_be_u
     assert refused.status == 409 and error_of(refused) == "upload_window_open"
     assert refused.headers["retry-after"] == "101"
     assert partition_keys(aws, job_id) == {ACCESS_SK}
+    assert "deleting_at" not in access_item(aws, job_id)
 
     clock.advance(101)
     assert api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token)).status == 204
-    assert partition_keys(aws, job_id) == set()
+    assert_tombstone(aws, job_id, deleted_at=clock.now)
 
 
 class _FailingDashboardDeletes:
@@ -228,12 +285,14 @@ def test_a_delete_that_stopped_half_way_is_finished_by_sending_it_again(
     # Half-way: the upload and the job's items are gone, the dashboard and the token remain.
     assert object_keys(aws, job_id) == {dashboard_key(job_id)}
     assert partition_keys(aws, job_id) == {ACCESS_SK}
+    assert "token_sha256" in access_item(aws, job_id)
     assert api.request("GET", f"/jobs/{job_id}").status == 404  # gone for readers already
 
     second = failing.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
 
     assert second.status == 204
-    assert object_keys(aws, job_id) == set() and partition_keys(aws, job_id) == set()
+    assert object_keys(aws, job_id) == set()
+    assert_tombstone(aws, job_id, deleted_at=START)
 
 
 def test_a_book_result_arriving_after_the_delete_is_refused_not_stored(
@@ -250,7 +309,7 @@ def test_a_book_result_arriving_after_the_delete_is_refused_not_stored(
             aws[0].client("dynamodb"), aws[1].jobs_table, job_id, [late], dt.datetime.now(dt.UTC)
         )
 
-    assert partition_keys(aws, job_id) == set()
+    assert partition_keys(aws, job_id) == {ACCESS_SK}
 
 
 def test_deletion_goes_through_every_page_of_objects_and_items(aws: AwsFixture) -> None:
@@ -268,14 +327,28 @@ def test_deletion_goes_through_every_page_of_objects_and_items(aws: AwsFixture) 
     assert partition_keys(aws, job_id) == set() and object_keys(aws, job_id) == set()
 
 
-def test_marking_a_delete_never_recreates_an_access_item_a_concurrent_delete_removed(
+def test_a_delete_racing_one_that_finished_first_leaves_the_tombstone_alone(
     api: ApiClient, aws: AwsFixture
 ) -> None:
     store = AccessStore(api.clients.table)
     job_id = api.create_job()["job_id"]
-    store.delete(job_id)  # a concurrent delete finished first
+    assert store.mark_deleting(job_id, START) is True
+    store.tombstone(job_id, START, expires_at=START + dt.timedelta(days=7))  # finished first
+    tombstone = access_item(aws, job_id)
+
+    assert store.mark_deleting(job_id, START + dt.timedelta(seconds=1)) is False
+    assert access_item(aws, job_id) == tombstone
+
+
+def test_neither_marking_nor_tombstoning_recreates_an_access_item_that_expired(
+    api: ApiClient, aws: AwsFixture
+) -> None:
+    store = AccessStore(api.clients.table)
+    job_id = api.create_job()["job_id"]
+    api.clients.table.delete_item(Key={"pk": job_pk(job_id), "sk": ACCESS_SK})  # its TTL
 
     assert store.mark_deleting(job_id, START) is False
+    store.tombstone(job_id, START, expires_at=START + dt.timedelta(days=7))
     assert partition_keys(aws, job_id) == set()
 
 

@@ -1,6 +1,7 @@
 """The whole flow on one machine, as a reader's browser drives it: create a job through the
 API, POST the export to S3 with the presigned form (a real HTTP request to the emulator), let
-the pipeline process it, poll the job, fetch the dashboard, then delete everything."""
+the pipeline process it, poll the job, fetch the dashboard, then delete everything, and make
+sure that S3 delivering the upload's notification once more brings nothing back."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 
 from contracts.codec import dashboard_decoder
 from contracts.messages import JobStatus
-from contracts.storage import job_pk
+from contracts.storage import ACCESS_SK, job_pk
 from local_runtime.api_flow import ApiResponse, LocalApi
+from local_runtime.event_sources import notify_object_created
+from local_runtime.functions import ORCHESTRATOR
 from local_runtime.pipeline import LocalPipeline, RunOptions
 from tests.api.support import ALLOWED_ORIGIN
 
@@ -81,9 +84,14 @@ def test_create_upload_process_poll_fetch_and_delete(tmp_path: Path) -> None:
             "DELETE", f"/jobs/{job_id}", headers={"Authorization": f"Bearer {token}"}
         )
         assert deleted.status == 204
+        # S3 delivers the upload's notification once more (it may, at least once).
+        bucket = pipeline.environment.data_bucket
+        duplicate = notify_object_created(
+            pipeline.functions[ORCHESTRATOR], bucket=bucket, key=form["fields"]["key"], size=1
+        )
+        assert duplicate.succeeded and duplicate.response["status"] == "REJECTED"
         assert api.request("GET", f"/jobs/{job_id}").status == 404
         assert _dashboard(api, job_id).status == 404
-        bucket = pipeline.environment.data_bucket
         listing = pipeline.session.client("s3").list_objects_v2(Bucket=bucket)
         assert [item["Key"] for item in listing.get("Contents", [])] == []
         items = (
@@ -96,4 +104,6 @@ def test_create_upload_process_poll_fetch_and_delete(tmp_path: Path) -> None:
             )
             .get("Items")
         )
-        assert items == []
+        # Only the tombstone: no token, no job item, no book.
+        assert [item["sk"]["S"] for item in items] == [ACCESS_SK]
+        assert "token_sha256" not in items[0] and "deleting_at" in items[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import io
 import json
 from collections.abc import Iterator
@@ -9,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from contracts.storage import new_job_id
+from contracts.storage import ACCESS_SK, format_timestamp, job_pk, new_job_id
 from local_runtime.api_flow import api_response, http_api_event
 from local_runtime.lambda_events import LambdaContext
 from services.api import handler
-from tests.api.support import ALLOWED_ORIGIN, AwsFixture, error_of
+from tests.api.support import ALLOWED_ORIGIN, AwsFixture, bearer, error_of
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +78,46 @@ def test_a_missing_setting_fails_the_invocation(
     monkeypatch.delenv("JOBS_TABLE")
     with pytest.raises(ValueError, match="JOBS_TABLE"):
         _call("GET", f"/jobs/{new_job_id()}")
+
+
+@pytest.fixture
+def event_logging_requested(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A cold start with POWERTOOLS_LOGGER_LOG_EVENT=true in the function's environment (the
+    decorator reads it when the module is imported)."""
+    monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
+    importlib.reload(handler)
+    yield
+    monkeypatch.delenv("POWERTOOLS_LOGGER_LOG_EVENT")
+    importlib.reload(handler)
+
+
+def _expire_upload_window(aws: AwsFixture, job_id: str) -> None:
+    session, env = aws
+    session.resource("dynamodb").Table(env.jobs_table).update_item(
+        Key={"pk": job_pk(job_id), "sk": ACCESS_SK},
+        UpdateExpression="SET upload_expires_at = :past",
+        ExpressionAttributeValues={
+            ":past": format_timestamp(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+        },
+    )
+
+
+def test_the_delete_token_never_reaches_the_logs_even_if_event_logging_is_requested(
+    aws: AwsFixture,
+    event_logging_requested: None,
+    log_stream: io.StringIO,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    created = _call("POST", "/jobs")
+    job_id, token = created.json()["job_id"], created.json()["delete_token"]
+    refused = _call("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+    _expire_upload_window(aws, job_id)
+    deleted = _call("DELETE", f"/jobs/{job_id}", headers=bearer(token))
+
+    assert (created.status, refused.status, deleted.status) == (201, 409, 204)
+    logged = log_stream.getvalue()
+    messages = [json.loads(line)["message"] for line in logged.splitlines() if line]
+    assert {"job created", "request refused", "job deleted"} <= set(messages)
+    assert token not in logged
+    printed = capsys.readouterr()
+    assert token not in printed.out and token not in printed.err
