@@ -23,8 +23,10 @@ OPEN_JOBS_SORT_KEY: Final = "deadline"
 
 # How long a job lives: the orchestrator's job item and the API's ACCESS item expire by TTL
 # after this (JOB_RETENTION_DAYS, the services' default), and the bucket's lifecycle keeps the
-# job's upload and manifest as long. Dashboards have no lifecycle rule: they are kept.
+# job's upload and manifest as long. The dashboard lives a day longer: while the job item lives
+# the API can serve and delete it; after that no one could do either, so it must not outlive it.
 JOB_RETENTION_DAYS: Final = 30
+DASHBOARD_RETENTION_DAYS: Final = JOB_RETENTION_DAYS + 1
 
 # Queue behaviour shared with local_runtime/resources.py.
 PROCESSOR_TIMEOUT_SECONDS: Final = 60

@@ -14,6 +14,8 @@ from constructs import Construct
 
 from infra.goodreads_stats_infra.layout import (
     DASHBOARD_PREFIX,
+    DASHBOARD_PREFIX,
+    DASHBOARD_RETENTION_DAYS,
     JOB_RETENTION_DAYS,
     MANIFEST_PREFIX,
     UPLOAD_PREFIX,
@@ -32,11 +34,13 @@ class DataBucketProps:
     upload_retention_days: int = JOB_RETENTION_DAYS
     # The aggregator reads it within the job's deadline; kept as long as the job item.
     manifest_retention_days: int = JOB_RETENTION_DAYS
+    # The API serves (and deletes) a dashboard only while its job item lives: see layout.py.
+    dashboard_retention_days: int = DASHBOARD_RETENTION_DAYS
     incomplete_upload_retention_days: int = 1
 
 
 class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CDK installed
-    """One bucket, never public, TLS only; dashboards are kept, inputs expire.
+    """One bucket, never public, TLS only; everything of a job expires with the job.
 
     Access is granted per prefix, so that each service reaches only the keys it owns.
     """
@@ -64,6 +68,11 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
                     id="expire-manifests",
                     prefix=MANIFEST_PREFIX,
                     expiration=Duration.days(props.manifest_retention_days),
+                ),
+                s3.LifecycleRule(
+                    id="expire-dashboards",
+                    prefix=DASHBOARD_PREFIX,
+                    expiration=Duration.days(props.dashboard_retention_days),
                 ),
                 s3.LifecycleRule(
                     id="abort-incomplete-multipart-uploads",

@@ -79,14 +79,17 @@ def test_the_bucket_encrypts_with_s3_managed_keys(synthesized: Synthesized) -> N
     }
 
 
-def test_uploads_and_manifests_expire_while_dashboards_are_kept(synthesized: Synthesized) -> None:
+def test_uploads_and_manifests_expire_with_the_job_and_dashboards_a_day_later(
+    synthesized: Synthesized,
+) -> None:
     rules = _bucket(synthesized)["Properties"]["LifecycleConfiguration"]["Rules"]
     expiry_by_prefix = {
         rule.get("Prefix"): rule["ExpirationInDays"] for rule in rules if "ExpirationInDays" in rule
     }
 
-    # uploads/: the reader's CSV; jobs/: the orchestrator's manifests (intermediates).
-    assert expiry_by_prefix == {"uploads/": 30, "jobs/": 30}
+    # uploads/: the reader's CSV; jobs/: the orchestrator's manifests (intermediates);
+    # dashboards/: served and deletable through the API only while the job item (30 days) lives.
+    assert expiry_by_prefix == {"uploads/": 30, "jobs/": 30, "dashboards/": 31}
     assert all(rule["Status"] == "Enabled" for rule in rules)
     assert [rule["AbortIncompleteMultipartUpload"] for rule in rules if "Prefix" not in rule] == [
         {"DaysAfterInitiation": 1}
