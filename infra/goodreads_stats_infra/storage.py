@@ -14,7 +14,6 @@ from constructs import Construct
 
 from infra.goodreads_stats_infra.layout import (
     DASHBOARD_PREFIX,
-    DASHBOARD_PREFIX,
     DASHBOARD_RETENTION_DAYS,
     JOB_RETENTION_DAYS,
     MANIFEST_PREFIX,
