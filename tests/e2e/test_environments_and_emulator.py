@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -306,3 +307,20 @@ def test_a_fifo_queue_still_drops_a_duplicate_by_content(aws: Any) -> None:
         sqs.send_message(QueueUrl=queue_url, MessageBody="same", MessageGroupId="g")
 
     assert _queue_counts(sqs, queue_url)["ApproximateNumberOfMessages"] == "1"
+
+
+def test_clients_made_after_the_fixes_keep_botocores_checks_and_methods() -> None:
+    apply_emulator_fixes()
+    first, second = (boto3.Session(region_name="us-east-1").client("dynamodb") for _ in range(2))
+
+    # Each client class has its own method table (hooks may add to one without the other).
+    assert type(first) is not type(second)
+    assert first.get_item.__name__ == "get_item" and "TableName" in str(first.get_item.__doc__)
+
+    def no_keyword_arguments(params):  # type: ignore[no-untyped-def]  # botocore refuses this
+        return params
+
+    with pytest.raises(ValueError, match="must accept keyword arguments"):
+        first.meta.events.register("before-call.dynamodb.GetItem", no_keyword_arguments)
+    with pytest.raises(ValueError, match="must accept keyword arguments"):  # remembered verdict
+        second.meta.events.register("before-call.dynamodb.GetItem", no_keyword_arguments)
