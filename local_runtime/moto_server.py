@@ -20,6 +20,11 @@ import threading
 from local_runtime.emulator_fixes import apply_emulator_fixes
 
 THREADS = 8  # requests in progress at once; more wait on their connections
+# Every execution environment keeps its clients' connections open; environments of finished
+# runs are dropped without closing them. Idle connections are closed after a minute (a client
+# opens a new one when it needs it), and the limit leaves room for a few runs of 50 at once.
+IDLE_CONNECTION_SECONDS = 60
+MAX_CONNECTIONS = 4000
 
 
 def main() -> None:
@@ -30,7 +35,12 @@ def main() -> None:
     logging.getLogger("waitress").setLevel(logging.ERROR)  # e.g. "task queue depth" notices
     app = DomainDispatcherApplication(create_backend_app)
     server = waitress.create_server(
-        app, host="127.0.0.1", port=0, threads=THREADS, connection_limit=1000, channel_timeout=300
+        app,
+        host="127.0.0.1",
+        port=0,
+        threads=THREADS,
+        connection_limit=MAX_CONNECTIONS,
+        channel_timeout=IDLE_CONNECTION_SECONDS,
     )
     threading.Thread(target=server.run, name="moto-server", daemon=True).start()
     print(f"http://127.0.0.1:{server.effective_port}", flush=True)
