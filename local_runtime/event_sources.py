@@ -68,10 +68,10 @@ class SqsEventSourceMapping:
     stay invisible until their visibility timeout ends and come back, or move to the DLQ once
     the queue's maxReceiveCount is reached.
 
-    With `activity`, a poller whose receive did not fill a batch (the queue looked drained)
-    waits for the next send to the queue instead of receiving again: long polling without
-    moto's cost. The first poller waits at most `wait_seconds`, then receives anyway, so that
-    messages whose visibility timeout ended come back within that time; the others wait up to
+    With `activity`, a poller receives only while sent messages are counted as not yet
+    received, and otherwise waits for a send: long polling without moto's cost. The first
+    poller waits at most `wait_seconds`, then receives anyway, so that messages whose
+    visibility timeout ended come back within that time; the others wait up to
     `idle_wait_seconds` (Lambda's pollers long-poll for 20 s). Without `activity`, receives
     long-poll moto for `wait_seconds`.
     """
@@ -128,8 +128,9 @@ class SqsEventSourceMapping:
         idle_wait = self.wait_seconds if number == 0 else self.idle_wait_seconds
         while not self._stop.is_set():
             try:
-                if self.poll_once() < self.batch_size and self._activity is not None:
-                    self._activity.wait(self.queue_url, idle_wait)
+                received, uncounted = self._poll()
+                if self._activity is not None and not (uncounted and received == self.batch_size):
+                    self._activity.wait(self.queue_url, idle_wait)  # at once if more are counted
             except Exception:
                 # An emulator hiccup must not silently end a poller: log it and keep polling.
                 log.exception("poller of %s failed; polling again", self.function.name)
@@ -137,6 +138,11 @@ class SqsEventSourceMapping:
 
     def poll_once(self) -> int:
         """One receive-invoke-delete cycle; returns how many messages it received."""
+        return self._poll()[0]
+
+    def _poll(self) -> tuple[int, bool]:
+        """One cycle: how many messages it received, and whether they were more than the
+        activity counted (a full batch of uncounted ones: more may be waiting)."""
         messages: list[dict[str, Any]] = self._sqs.receive_message(
             QueueUrl=self.queue_url,
             AttributeNames=["All"],
@@ -144,8 +150,11 @@ class SqsEventSourceMapping:
             MaxNumberOfMessages=self.batch_size,
             WaitTimeSeconds=0 if self._activity is not None else self.wait_seconds,
         ).get("Messages", [])
+        uncounted = False
+        if self._activity is not None:
+            uncounted = self._activity.received(self.queue_url, len(messages))
         if not messages:
-            return 0
+            return 0, False
         invocation = self.function.invoke(sqs_event(messages, self.queue_arn))
         message_ids = [message["MessageId"] for message in messages]
         failed = failed_message_ids(invocation, message_ids)
@@ -159,7 +168,7 @@ class SqsEventSourceMapping:
                 self.stats.reported_failures += len(failed)
             else:
                 self.stats.failed_batches += 1
-        return len(messages)
+        return len(messages), uncounted
 
     def _delete(self, messages: list[dict[str, Any]]) -> int:
         if not messages:

@@ -18,6 +18,7 @@ from typing import Any
 import botocore.handlers
 from botocore.config import Config
 
+MAX_RECEIVE_BATCH = 10  # ReceiveMessage returns at most ten messages
 RUNTIME = "runtime"  # the pollers and the monitor: what AWS itself (or the reader) would do
 OTHER_THREADS = "functions (worker threads)"  # calls from threads that a function started
 # Clients of the runtime's own session carry this in their User-Agent (and config).
@@ -81,40 +82,61 @@ class AwsCallCounter:
 
 
 class QueueActivity:
-    """Per queue URL, a count of sends that pollers wait on instead of long polling.
+    """Per queue URL, how many messages were sent and not yet received: what pollers wait on
+    instead of long polling.
 
-    Each SendMessage or SendMessageBatch is one token: it wakes one waiting poller, which
-    receives up to a batch. Tokens never exceed `max_tokens`, so a burst of sends while every
-    poller is busy does not turn into empty receives later.
+    A send of n messages wakes as many waiting pollers as it takes to receive them (a receive
+    takes up to ten); a receive takes its messages off the count, and an empty receive sets it
+    to zero (what was counted is in flight, delayed or gone). Messages that come back after
+    their visibility timeout are not counted: pollers that wait with a timeout find them.
     """
 
-    def __init__(self, max_tokens: int = 1000) -> None:
-        self._condition = threading.Condition()
-        self._tokens: collections.Counter[str] = collections.Counter()
-        self._max_tokens = max_tokens
+    def __init__(self, max_messages: int = 100_000) -> None:
+        self._lock = threading.Lock()
+        # One condition per queue (sharing the lock): a send wakes pollers of its own queue.
+        self._conditions: dict[str, threading.Condition] = {}
+        self._available: collections.Counter[str] = collections.Counter()
+        self._max_messages = max_messages
         self._interrupted = False
 
-    def sent(self, queue_url: str) -> None:
-        with self._condition:
-            self._tokens[queue_url] = min(self._tokens[queue_url] + 1, self._max_tokens)
-            self._condition.notify_all()
+    def _condition(self, queue_url: str) -> threading.Condition:  # with the lock held
+        condition = self._conditions.get(queue_url)
+        if condition is None:
+            condition = self._conditions[queue_url] = threading.Condition(self._lock)
+        return condition
+
+    def sent(self, queue_url: str, messages: int = 1) -> None:
+        if messages < 1:
+            return
+        with self._lock:
+            self._available[queue_url] = min(
+                self._available[queue_url] + messages, self._max_messages
+            )
+            # As many pollers as it takes receives (of up to ten) to get them.
+            self._condition(queue_url).notify(-(-messages // MAX_RECEIVE_BATCH))
+
+    def received(self, queue_url: str, messages: int) -> bool:
+        """Takes a receive's messages off the count; True if it got more than were counted
+        (messages that came back after their visibility timeout: more may be waiting)."""
+        with self._lock:
+            counted = self._available[queue_url]
+            self._available[queue_url] = max(0, counted - messages) if messages else 0
+            return messages > counted
 
     def wait(self, queue_url: str, timeout: float) -> bool:
-        """Waits up to `timeout` for a send to `queue_url`; True when one arrived."""
-        with self._condition:
-            arrived = self._condition.wait_for(
-                lambda: self._tokens[queue_url] > 0 or self._interrupted, timeout
+        """Waits up to `timeout` until messages are counted for `queue_url`; True if so."""
+        with self._lock:
+            self._condition(queue_url).wait_for(
+                lambda: self._available[queue_url] > 0 or self._interrupted, timeout
             )
-            if not arrived or self._tokens[queue_url] == 0:
-                return False
-            self._tokens[queue_url] -= 1
-            return True
+            return self._available[queue_url] > 0 and not self._interrupted
 
     def interrupt(self) -> None:
         """Every wait returns now, and later ones at once: the pollers are stopping."""
-        with self._condition:
+        with self._lock:
             self._interrupted = True
-            self._condition.notify_all()
+            for condition in self._conditions.values():
+                condition.notify_all()
 
 
 _active_counter: AwsCallCounter | None = None
@@ -139,6 +161,7 @@ def _after_call(
     event_name: str = "",
     context: dict[str, Any] | None = None,
     http_response: Any = None,
+    parsed: dict[str, Any] | None = None,
     **_: Any,
 ) -> None:
     counter = _active_counter
@@ -150,7 +173,9 @@ def _after_call(
     activity = _active_activity
     queue_url = (context or {}).get(_QUEUE_URL)
     if activity is not None and queue_url and getattr(http_response, "status_code", 0) == 200:
-        activity.sent(queue_url)
+        # SendMessageBatch answers which entries went in; SendMessage sent one.
+        successful = (parsed or {}).get("Successful")
+        activity.sent(queue_url, len(successful) if isinstance(successful, list) else 1)
 
 
 def install(counter: AwsCallCounter | None, activity: QueueActivity | None = None) -> None:

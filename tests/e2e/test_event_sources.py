@@ -283,12 +283,19 @@ def test_sends_to_a_queue_wake_its_poller_and_every_call_is_counted(aws: Any) ->
         queue_url = _queue(sqs, "work")
         other_url = _queue(sqs, "other")
         with instrumentation.calls_attributed_to("book_processor"):
-            sqs.send_message_batch(QueueUrl=queue_url, Entries=[{"Id": "1", "MessageBody": "a"}])
+            sqs.send_message_batch(
+                QueueUrl=queue_url,
+                Entries=[{"Id": str(n), "MessageBody": "a"} for n in range(3)],
+            )
     finally:
         instrumentation.install(None)
 
-    assert activity.wait(queue_url, timeout=0) is True
-    assert activity.wait(queue_url, timeout=0) is False  # one send, one wake-up
+    assert activity.wait(queue_url, timeout=0) is True  # three messages counted
+    assert activity.received(queue_url, 2) is False  # as counted
+    assert activity.wait(queue_url, timeout=0) is True  # one left
+    assert activity.received(queue_url, 1) is False
+    assert activity.wait(queue_url, timeout=0) is False  # all received: pollers wait
+    assert activity.received(queue_url, 10) is True  # more than counted: they came back
     assert activity.wait(other_url, timeout=0) is False
     assert counter.by_operation()["book_processor"] == {"sqs.SendMessageBatch": 1}
     assert counter.by_operation()[instrumentation.OTHER_THREADS]["sqs.CreateQueue"] == 2
@@ -362,3 +369,29 @@ def test_idle_pollers_wait_for_sends_and_one_of_them_finds_messages_that_came_ba
     # three of the four pollers were waiting for sends.
     assert [event["Records"][0]["body"] for event in handler.events] == ["book", "book"]
     assert mapping.stats.deleted == 1
+
+
+def test_a_send_wakes_a_poller_of_its_own_queue_however_many_wait_on_others() -> None:
+    activity = instrumentation.QueueActivity()
+    woken: list[bool] = []
+
+    def poller(queue_url: str, record: bool) -> None:
+        result = activity.wait(queue_url, timeout=60)
+        if record:
+            woken.append(result)
+
+    others = [threading.Thread(target=poller, args=("tasks", False)) for _ in range(5)]
+    completions = threading.Thread(target=poller, args=("completions", True))
+    for thread in [*others, completions]:
+        thread.start()
+    time.sleep(0.2)  # every poller is waiting
+
+    activity.sent("completions", 1)
+    completions.join(10)  # well before its own 60 s timeout: it was woken
+
+    try:
+        assert woken == [True]
+    finally:
+        activity.interrupt()
+        for thread in others:
+            thread.join(10)
