@@ -2,8 +2,8 @@
 
     goodreads-stats goodreads_library_export.csv --out stats/
 
-Runs the real orchestrator, book processor and aggregator against an AWS emulator inside
-the process. Exit code 0 when the job is COMPLETE or PARTIAL, 1 when it FAILED (with the
+Runs the real orchestrator, book processor and aggregator against an AWS emulator (moto) that
+it starts itself, by default as a server in a child process. Exit code 0 when the job is COMPLETE or PARTIAL, 1 when it FAILED (with the
 orchestrator's message), 2 when the run itself could not finish.
 """
 

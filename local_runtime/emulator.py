@@ -1,4 +1,5 @@
-"""The AWS the services talk to on one machine: moto, in-process or on a loopback port.
+"""The AWS the services talk to on one machine: moto, as a server in a child process on a
+loopback port (the default), or in-process.
 
 Either way the services build their boto3 clients from the environment as they do in Lambda;
 the runtime only decides which environment they see (fake credentials, region, endpoint).
