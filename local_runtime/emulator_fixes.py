@@ -459,22 +459,28 @@ def _copy_plain_attribute_values() -> None:
             and list(picker.alias_providers) == DEFAULT_ALIAS_PROVIDERS
         )
 
-    def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
-        if (
-            key
-            and shape.name == "AttributeValue"
-            and not shape.serialization
-            and plain_picker(self)
-        ):
-            members = tuple(shape.members)
-            if (
-                all(not member.serialization for member in shape.members.values())
+    # Shape -> its member order if it is a plain DynamoDB AttributeValue shape, else None:
+    # decided once per shape (shapes hash by identity and are cached by their models).
+    member_orders: dict[Any, tuple[str, ...] | None] = {}
+
+    def plain_member_order(shape: Any) -> tuple[str, ...] | None:
+        if shape not in member_orders:
+            members = tuple(shape.members) if shape.name == "AttributeValue" else ()
+            plain = (
+                not shape.serialization
                 and set(members) == _ATTRIBUTE_VALUE_MEMBERS
-            ):
-                plain = plain_attribute_value(value, members)
-                if plain is not _NOT_PLAIN:
-                    serialized[key] = plain
-                    return
+                and all(not member.serialization for member in shape.members.values())
+            )
+            member_orders[shape] = members if plain else None
+        return member_orders[shape]
+
+    def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        members = plain_member_order(shape) if key else None
+        if members is not None and plain_picker(self):
+            plain = plain_attribute_value(value, members)
+            if plain is not _NOT_PLAIN:
+                serialized[key] = plain
+                return
         general_structure(self, serialized, value, shape, key)
 
     BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]

@@ -12,12 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from local_runtime.functions import Invocation, LocalFunction
-from local_runtime.instrumentation import QueueActivity
+from local_runtime.instrumentation import MAX_RECEIVE_BATCH, QueueActivity
 from local_runtime.lambda_events import s3_object_created_event, scheduled_event, sqs_event
 
 log = logging.getLogger("local_runtime")
-
-MAX_BATCH_SIZE = 10  # ReceiveMessage returns at most 10 messages
 
 
 @dataclasses.dataclass
@@ -84,15 +82,15 @@ class SqsEventSourceMapping:
         function: LocalFunction,
         concurrency: int,
         stop: threading.Event,
-        batch_size: int = MAX_BATCH_SIZE,
+        batch_size: int = MAX_RECEIVE_BATCH,
         wait_seconds: int = 1,
         idle_wait_seconds: int = 20,
         activity: QueueActivity | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        if not 1 <= batch_size <= MAX_BATCH_SIZE:
-            raise ValueError(f"batch size must be 1-{MAX_BATCH_SIZE}")
+        if not 1 <= batch_size <= MAX_RECEIVE_BATCH:
+            raise ValueError(f"batch size must be 1-{MAX_RECEIVE_BATCH}")
         self._sqs = sqs
         self.queue_url = queue_url
         self.queue_arn: str = sqs.get_queue_attributes(

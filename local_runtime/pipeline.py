@@ -360,7 +360,7 @@ class LocalPipeline:
             self._stack.callback(self._logs.close)
 
         emulator = make_emulator(options.aws)
-        emulator.launch()  # a server takes about a second to start: other work overlaps it
+        emulator.launch()  # a server takes a while to start: the work below overlaps it
         service_env = self._service_environment()
         warm_up_handler_imports()
         self._stack.enter_context(scoped_environ(emulator.environment()))
@@ -601,8 +601,8 @@ class LocalPipeline:
                     f"(status {record.status if record else 'unknown'}); see {self._log_hint()}",
                     accounted_at=accounted_at,
                 )
-            # Only the aggregator makes a job final: read it again as soon as an invocation of
-            # it ends, else after `interval` (for the progress report).
+            # The aggregator makes a job COMPLETE or PARTIAL: read it again as soon as an
+            # invocation of it ends, else after `interval` (progress, or a FAILED orchestration).
             aggregations = self.functions[AGGREGATOR].wait_for_invocations(aggregations, interval)
 
         if record.status == JobStatus.FAILED:
