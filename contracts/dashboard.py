@@ -128,6 +128,44 @@ class DashboardBook(msgspec.Struct, frozen=True, kw_only=True):
     enrichment_reason: str | None
 
 
+class SeriesBook(msgspec.Struct, frozen=True, kw_only=True):
+    book_id: str
+    number: str  # as the title writes it: "3", "2.5", "1-3" (an omnibus)
+    read: bool
+
+
+class SeriesStat(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    books: tuple[SeriesBook, ...]  # every book of the series in the library, by number
+    read: tuple[str, ...]  # the numbers read, ascending
+    skipped: tuple[int, ...]  # whole numbers below the highest read that were not read
+    status: Literal["finished", "in_progress", "not_started"]
+
+
+class YearCount(msgspec.Struct, frozen=True, kw_only=True):
+    year: int
+    books: int
+
+
+class ToReadBook(msgspec.Struct, frozen=True, kw_only=True):
+    book_id: str
+    title: str
+    author: str
+    date_added: dt.date | None
+
+
+class ToReadPile(msgspec.Struct, frozen=True, kw_only=True):
+    books: int
+    pages: int  # the books' known pages
+    unknown_pages: int  # books whose pages are unknown
+    as_of: dt.date | None  # the export's latest Date Added or Date Read: ages count to it
+    median_age_days: int | None
+    oldest: ToReadBook | None
+    added_per_year: tuple[YearCount, ...]  # by Date Added, oldest first
+    age_buckets: tuple[Bucket, ...]
+    top_genres: tuple[GenreStat, ...]
+
+
 class Dashboard(
     msgspec.Struct, frozen=True, kw_only=True, tag=DASHBOARD_SCHEMA_VERSION, tag_field=TAG_FIELD
 ):
@@ -152,3 +190,5 @@ class Dashboard(
     books: tuple[DashboardBook, ...]
     rejected_rows: tuple[RejectedRow, ...] = ()
     warnings_count: int = 0
+    series: tuple[SeriesStat, ...] = ()
+    to_read: ToReadPile | None = None

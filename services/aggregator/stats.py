@@ -28,12 +28,28 @@ from contracts.dashboard import (
     RatingComparison,
     ShelfStat,
     Summary,
+    ToReadBook,
+    ToReadPile,
+    YearCount,
     YearPoint,
 )
 from contracts.messages import BookResult, EnrichmentStatus, JobManifest, JobStatus
 from services.aggregator.review_text import review_html_to_text
+from services.aggregator.series import series_stats
 
 READ_SHELF = "read"
+TO_READ_SHELF = "to-read"
+TOP_TO_READ_GENRES_LIMIT = 10
+# (label, age below this many days or None), in display order; books without a Date Added are
+# "unknown".
+TO_READ_AGE_BUCKETS: tuple[tuple[str, int | None], ...] = (
+    ("under 1 month", 31),
+    ("1-6 months", 183),
+    ("6-12 months", 366),
+    ("1-2 years", 731),
+    ("2-5 years", 1827),
+    ("5+ years", None),
+)
 # Goodreads' own exclusive shelves, listed in the dashboard even when empty.
 STANDARD_EXCLUSIVE_SHELVES = ("read", "currently-reading", "to-read")
 TOP_AUTHORS_LIMIT = 10
@@ -282,6 +298,62 @@ def _rating_comparison(read: list[DashboardBook]) -> RatingComparison:
     )
 
 
+def _age_bucket_label(age_days: int) -> str:
+    for label, below in TO_READ_AGE_BUCKETS:
+        if below is None or age_days < below:
+            return label
+    raise AssertionError("the last bucket has no bound")
+
+
+def _to_read_pile(books: list[DashboardBook]) -> ToReadPile:
+    """The to-read shelf as of the export: ages count to its latest Date Added or Date Read."""
+    pile = [book for book in books if book.exclusive_shelf == TO_READ_SHELF]
+    known_dates = [
+        date for book in books for date in (book.date_added, book.date_read) if date is not None
+    ]
+    as_of = max(known_dates, default=None)
+    ages = sorted(
+        (as_of - book.date_added).days
+        for book in pile
+        if as_of is not None and book.date_added is not None
+    )
+    dated = [book for book in pile if book.date_added is not None]
+    oldest = min(dated, key=lambda book: (book.date_added, book.book_id), default=None)
+    added_per_year = Counter(book.date_added.year for book in dated if book.date_added)
+    age_counts = Counter(_age_bucket_label(age) for age in ages)
+    genre_counts = Counter(genre for book in pile for genre in dict.fromkeys(book.genres))
+    return ToReadPile(
+        books=len(pile),
+        pages=sum(book.pages or 0 for book in pile),
+        unknown_pages=sum(1 for book in pile if book.pages is None),
+        as_of=as_of,
+        median_age_days=statistics.median_low(ages) if ages else None,
+        oldest=(
+            ToReadBook(
+                book_id=oldest.book_id,
+                title=oldest.title,
+                author=oldest.author,
+                date_added=oldest.date_added,
+            )
+            if oldest is not None
+            else None
+        ),
+        added_per_year=tuple(
+            YearCount(year=year, books=count) for year, count in sorted(added_per_year.items())
+        ),
+        age_buckets=(
+            *(Bucket(label=label, books=age_counts[label]) for label, _ in TO_READ_AGE_BUCKETS),
+            Bucket(label=UNKNOWN_LABEL, books=len(pile) - len(ages)),
+        ),
+        top_genres=tuple(
+            GenreStat(genre=genre, books=count)
+            for genre, count in sorted(genre_counts.items(), key=lambda item: (-item[1], item[0]))[
+                :TOP_TO_READ_GENRES_LIMIT
+            ]
+        ),
+    )
+
+
 def build_dashboard(
     manifest: JobManifest,
     results_by_book_id: Mapping[str, BookResult],
@@ -381,4 +453,6 @@ def build_dashboard(
         books=tuple(books),
         rejected_rows=manifest.rejected,
         warnings_count=len(manifest.warnings),
+        series=series_stats((book.book_id, book.title, is_read(source)) for source, book in entries),
+        to_read=_to_read_pile(books),
     )
