@@ -23,7 +23,7 @@ from local_runtime.pipeline import (
     RunOutcome,
     estimate_books,
 )
-from local_runtime.viewer import write_viewer
+from local_runtime.viewer import ViewerUnavailable, write_viewer
 
 PROGRAM = "goodreads-stats"
 
@@ -241,10 +241,16 @@ def main(argv: list[str] | None = None) -> int:
         return outcome.exit_code
     if outcome.error:  # a dashboard was written but does not decode: say so, keep exit 0
         print(f"{PROGRAM}: warning: {outcome.error}", file=stderr)
+    viewer: Path | None = None
     if not args.no_html and outcome.dashboard_path is not None:
-        write_viewer(outcome.dashboard_path.parent)
+        try:
+            viewer = write_viewer(outcome.dashboard_path.parent)
+        except ViewerUnavailable as exc:  # the JSON is complete without the page: say so
+            print(f"{PROGRAM}: notice: no dashboard.html: {exc}", file=stderr)
     for line in format_summary(outcome):
         print(line, file=stdout)
+    if viewer is not None:
+        print(f"  page        {viewer}", file=stdout)
     if outcome.log_file is not None:
         print(f"  logs        {outcome.log_file}", file=stdout)
     return 0

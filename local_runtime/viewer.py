@@ -1,67 +1,47 @@
-"""dashboard.html: a self-contained page that shows dashboard.json without a server.
+"""dashboard.html: the web app (web/) as one self-contained page, with a dashboard inside.
 
-The JSON is embedded as inert data (a `application/json` script, with `<`, `>` and `&`
-escaped so that no string can close the element) and rendered with `textContent` only; a
-Content-Security-Policy allows nothing but the page's own script, pinned by its hash.
+The page is the app's `standalone.html` build: its script and stylesheet are inline, allowed by
+hash in the page's own Content-Security-Policy, so it opens from `file://` without a server or a
+network. The dashboard's JSON goes into an inert `application/json` element, with `<`, `>` and
+`&` written as JSON escapes so that no string can end the element; the app shows every value
+as text.
+
+The template is a build product of web/ (`./pants package web:site` or `npm run build` in web/),
+carried by the pex and the Pants sandbox as the resource `web/dist/standalone.html`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import functools
+import importlib.resources
 from pathlib import Path
 
 VIEWER_FILE = "dashboard.html"
+# Where the web build puts the page, as a resource of the namespace package `web`.
+TEMPLATE_PACKAGE = "web"
+TEMPLATE_PATH = "dist/standalone.html"
+# The web build's placeholder for the data (web/build.mjs, DATA_MARKER).
+DATA_MARKER = "<!--goodreads-stats:dashboard-data-->"
 
-_SCRIPT = """
-"use strict";
-const data = JSON.parse(document.getElementById("dashboard-data").textContent);
-const root = document.getElementById("root");
-function el(tag, text, parent) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  (parent || root).appendChild(node);
-  return node;
-}
-function table(title, headers, rows) {
-  if (!rows.length) return;
-  el("h2", title);
-  const t = el("table");
-  const head = el("tr", undefined, el("thead", undefined, t));
-  for (const h of headers) el("th", h, head);
-  const body = el("tbody", undefined, t);
-  for (const row of rows) {
-    const tr = el("tr", undefined, body);
-    for (const cell of row) el("td", cell === null || cell === undefined ? "" : cell, tr);
-  }
-}
-const s = data.summary, c = data.counts;
-el("h1", "Reading dashboard");
-el("p", `Status ${data.status}, generated ${data.generated_at}`);
-table("Summary", ["", ""], [
-  ["Books in the export", c.total], ["Books read", s.books_read],
-  ["Pages read", s.pages_read], ["Average rating", s.average_rating],
-  ["Unique authors", s.unique_authors], ["First read", s.first_read_date],
-  ["Last read", s.last_read_date], ["Enriched", `${c.enriched} (${(100 * s.enrichment_coverage).toFixed(1)} %)`],
-  ["Not enriched", c.not_enriched], ["Missing", c.missing], ["Rejected rows", c.rejected],
-]);
-table("Books per year", ["Year", "Books", "Pages"], data.books_per_year.map(p => [p.year, p.books, p.pages]));
-table("Ratings", ["Rating", "Books"], data.ratings.map(r => [r.rating === null ? "unrated" : r.rating, r.books]));
-table("Top authors", ["Author", "Books", "Pages", "Average rating"],
-  data.top_authors.map(a => [a.author, a.books, a.pages, a.average_rating]));
-table("Genres", ["Genre", "Books"], data.genres.map(g => [g.genre, g.books]));
-table("Shelves", ["Shelf", "Books"], data.shelves.map(x => [x.shelf, x.books]));
-table("Books", ["Title", "Author", "Shelf", "Read", "Rating", "Pages", "Genres", "Enrichment"],
-  data.books.map(b => [b.title, b.author, b.exclusive_shelf, b.date_read, b.my_rating, b.pages,
-                       b.genres.join(", "), b.enrichment]));
-"""
 
-_STYLE = """
-body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #222; }
-table { border-collapse: collapse; margin-bottom: 1.5rem; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.2rem 0.6rem; text-align: left; }
-th { background: #f4f4f4; }
-"""
+class ViewerUnavailable(RuntimeError):
+    """The web app is not built here, so there is no page to put the dashboard in."""
+
+
+@functools.cache
+def load_template() -> str:
+    try:
+        template = (
+            importlib.resources.files(TEMPLATE_PACKAGE).joinpath(TEMPLATE_PATH).read_text("utf-8")
+        )
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError) as exc:
+        raise ViewerUnavailable(
+            "the web app is not built (no web/dist/standalone.html): run "
+            "`cd web && npm ci && npm run build`, or use `./pants run :goodreads-stats`"
+        ) from exc
+    if template.count(DATA_MARKER) != 1:
+        raise ViewerUnavailable(f"{TEMPLATE_PATH} does not hold exactly one data marker")
+    return template
 
 
 def _embed(json_bytes: bytes) -> str:
@@ -71,19 +51,7 @@ def _embed(json_bytes: bytes) -> str:
 
 
 def render_viewer(json_bytes: bytes) -> str:
-    script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
-    policy = (
-        f"default-src 'none'; script-src 'sha256-{script_hash}'; style-src 'unsafe-inline'; "
-        "img-src 'none'; base-uri 'none'; form-action 'none'"
-    )
-    return (
-        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
-        "<title>Reading dashboard</title>\n"
-        f'<style>{_STYLE}</style>\n</head>\n<body>\n<main id="root"></main>\n'
-        f'<script type="application/json" id="dashboard-data">{_embed(json_bytes)}</script>\n'
-        f"<script>{_SCRIPT}</script>\n</body>\n</html>\n"
-    )
+    return load_template().replace(DATA_MARKER, _embed(json_bytes))
 
 
 def write_viewer(out_dir: Path, dashboard_file: str = "dashboard.json") -> Path:
