@@ -453,6 +453,8 @@ def build_dashboard(
         books=tuple(books),
         rejected_rows=manifest.rejected,
         warnings_count=len(manifest.warnings),
-        series=series_stats((book.book_id, book.title, is_read(source)) for source, book in entries),
+        series=series_stats(
+            (book.book_id, book.title, is_read(source)) for source, book in entries
+        ),
         to_read=_to_read_pile(books),
     )

@@ -59,14 +59,14 @@ export const ENRICHMENT_LABELS: Record<DashboardBook["enrichment"], string> = {
   missing: "missing",
 };
 
-/** "Most: 2021 (52 books). Fewest: 2012 (3 books)." for the points with a value. */
+/** "Total: 190 books. Most: 2021 (52). Fewest: 2012 (3)." over the points with a value. */
 export function describePoints(points: readonly ChartPoint[], unit: string): string {
   const shown = points.filter((point) => point.value > 0);
   if (shown.length === 0) return `No ${unit}.`;
   const total = shown.reduce((sum, point) => sum + point.value, 0);
   const most = shown.reduce((best, point) => (point.value > best.value ? point : best));
   const fewest = shown.reduce((best, point) => (point.value < best.value ? point : best));
-  const parts = [`${formatInt(total)} ${unit} in ${plural(shown.length, "group")}.`];
+  const parts = [`Total: ${formatInt(total)} ${unit}.`];
   parts.push(`Most: ${most.label} (${formatInt(most.value)}).`);
   if (shown.length > 1) parts.push(`Fewest: ${fewest.label} (${formatInt(fewest.value)}).`);
   return parts.join(" ");

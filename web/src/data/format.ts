@@ -37,3 +37,11 @@ export function signed(value: number): string {
   if (value === 0) return "±0";
   return value > 0 ? `+${formatInt(value)}` : `−${formatInt(-value)}`;
 }
+
+/** An instant as "14 Mar 2026, 09:42 UTC". */
+export function formatInstant(iso: string): string {
+  const moment = new Date(iso);
+  if (Number.isNaN(moment.getTime())) return iso;
+  const time = `${String(moment.getUTCHours()).padStart(2, "0")}:${String(moment.getUTCMinutes()).padStart(2, "0")}`;
+  return `${moment.getUTCDate()} ${monthName(moment.getUTCMonth() + 1)} ${moment.getUTCFullYear()}, ${time} UTC`;
+}

@@ -4,7 +4,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { buildLibrary, type Library } from "../data/library";
 import { type FullDashboard, parseDashboard } from "../data/load";
-import { formatInt, plural } from "../data/format";
+import { formatInstant, formatInt, plural } from "../data/format";
 import { href, parseHash, type Route, type Source, type View } from "../router";
 import { BookDetail } from "./views/BookDetail";
 import { Books } from "./views/Books";
@@ -84,10 +84,13 @@ function Frame({ source, view, library, children }: { source: Source | null; vie
   const main = useRef<HTMLElement>(null);
   const viewName = view?.name ?? null;
   const dashboard = library?.dashboard;
+  const first = useRef(true);
   useEffect(() => {
-    // A new view (not a new filter of the same one) starts at the top, with focus on it.
+    // A new view (not a new filter of the same one) starts at the top, with focus on it; the
+    // first view leaves focus at the start of the page, as any page load does.
     window.scrollTo(0, 0);
-    main.current?.focus({ preventScroll: true });
+    if (!first.current) main.current?.focus({ preventScroll: true });
+    first.current = false;
     document.title = `${viewName ? TITLES[viewName] : "goodreads-stats"} · goodreads-stats`;
   }, [viewName, view?.name === "book" ? view.bookId : view?.name === "year" ? view.year : null]);
   return (
@@ -117,7 +120,7 @@ function Frame({ source, view, library, children }: { source: Source | null; vie
       <footer class="bottom">
         {dashboard ? (
           <p>
-            Made by goodreads-stats from a Goodreads export · generated {dashboard.generated_at.replace("T", " ").replace(/\.\d+Z$/, " UTC")}
+            Made by goodreads-stats from a Goodreads export · generated {formatInstant(dashboard.generated_at)}
             {source?.kind === "sample" && " · the sample dashboard (a CC0 export)"}
           </p>
         ) : <p>goodreads-stats</p>}

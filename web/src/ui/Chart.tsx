@@ -40,6 +40,8 @@ declare global {
 export interface ChartInspection {
   readonly labels: string[];
   readonly values: number[];
+  /** The first series' colour, as drawn (it follows the colour scheme). */
+  readonly colour: string;
   centre(index: number): { x: number; y: number } | null;
 }
 if (typeof window !== "undefined") {
@@ -50,12 +52,16 @@ if (typeof window !== "undefined") {
       if (!chart) return null;
       const data = chart.data.datasets[0]?.data ?? [];
       return {
-        labels: (chart.data.labels as string[] | undefined) ?? data.map((item) => `${(item as Cell).x} ${(item as Cell).y}`),
+        labels: chart.data.labels?.length
+          ? (chart.data.labels as string[])
+          : data.map((item) => `${(item as Cell).x} ${(item as Cell).y}`),
         values: data.map((item) => (typeof item === "number" ? item : (item as Cell).v)),
+        colour: String(chart.data.datasets[0]?.borderColor ?? ""),
         centre(index) {
           const element = chart.getDatasetMeta(0).data[index];
           if (!element) return null;
-          const { x, y } = element.tooltipPosition(false);
+          // The middle of the bar, slice or cell (every element Chart.js draws has one).
+          const { x, y } = (element as unknown as { getCenterPoint(useFinal: boolean): { x: number; y: number } }).getCenterPoint(true);
           const box = chart.canvas.getBoundingClientRect();
           return { x: box.left + (x ?? 0), y: box.top + (y ?? 0) };
         },

@@ -48,13 +48,13 @@ function Select({ label, name, value, options, onChange }: {
   label: string; name: string; value: string | undefined; options: readonly (readonly [string, string])[]; onChange: (value: string) => void;
 }) {
   return (
-    <label class="field">
-      <span>{label}</span>
-      <select name={name} value={value ?? ""} onChange={(event) => onChange((event.target as HTMLSelectElement).value)}>
+    <div class="field">
+      <label for={`filter-${name}`}>{label}</label>
+      <select id={`filter-${name}`} name={name} value={value ?? ""} onChange={(event) => onChange((event.target as HTMLSelectElement).value)}>
         <option value="">any</option>
         {options.map(([optionValue, text]) => <option key={optionValue} value={optionValue}>{text}</option>)}
       </select>
-    </label>
+    </div>
   );
 }
 
@@ -62,12 +62,12 @@ function Row({ book, source }: { book: DashboardBook; source: Source }) {
   return (
     <tr data-book-id={book.book_id}>
       <td class="title-cell"><BookLink book={book} source={source} /><span class="author" dir="auto">{book.author}</span></td>
-      <td>{book.exclusive_shelf}</td>
+      <td class="wide-only">{book.exclusive_shelf}</td>
       <td class="nowrap">{formatDate(book.date_read)}</td>
       <td class="nowrap" aria-label={book.my_rating === null ? "unrated" : `${book.my_rating} of 5`}>{book.my_rating === null ? "–" : stars(book.my_rating)}</td>
       <td class="num">{book.pages === null ? "–" : formatInt(book.pages)}</td>
-      <td class="genres-cell">{book.genres.join(", ")}</td>
-      <td><StatusBadge status={book.enrichment} /></td>
+      <td class="genres-cell wide-only">{book.genres.join(", ")}</td>
+      <td class="wide-only"><StatusBadge status={book.enrichment} /></td>
     </tr>
   );
 }
@@ -100,9 +100,10 @@ export function Books({ library, source, query }: { library: Library; source: So
     <>
       <h1>Books</h1>
       <form class="filters" role="search" onSubmit={(event) => event.preventDefault()}>
-        <label class="field search">
-          <span>Search title, author or ISBN</span>
+        <div class="field search">
+          <label for="filter-q">Search title, author or ISBN</label>
           <input
+            id="filter-q"
             type="search"
             name="q"
             value={searchText}
@@ -113,7 +114,7 @@ export function Books({ library, source, query }: { library: Library; source: So
               setFilter("q", value.trim(), true);
             }}
           />
-        </label>
+        </div>
         <Select label="Shelf" name="shelf" value={query.filter.shelf} options={facets.shelves.map((shelf) => [shelf, shelf] as const)} onChange={(value) => setFilter("shelf", value)} />
         <Select label="Year read" name="year" value={query.filter.year}
           options={[...[...facets.readingYears].reverse().map((year) => [String(year), String(year)] as const), [UNDATED, "no date"] as const]} onChange={(value) => setFilter("year", value)} />
@@ -121,19 +122,19 @@ export function Books({ library, source, query }: { library: Library; source: So
           options={[...[5, 4, 3, 2, 1].map((rating) => [String(rating), `${rating} ★`] as const), [UNRATED, "unrated"] as const]} onChange={(value) => setFilter("rating", value)} />
         <Select label="Genre" name="genre" value={query.filter.genre} options={facets.genres.map((genre) => [genre, genre] as const)} onChange={(value) => setFilter("genre", value)} />
         <Select label="Enrichment" name="status" value={query.filter.status} options={facets.statuses.map((status) => [status, status.replace("_", " ")] as const)} onChange={(value) => setFilter("status", value)} />
-        <label class="field">
-          <span>Sort by</span>
-          <select name="sort" value={query.sort} onChange={(event) => go({ sort: (event.target as HTMLSelectElement).value as SortKey })}>
+        <div class="field">
+          <label for="filter-sort">Sort by</label>
+          <select id="filter-sort" name="sort" value={query.sort} onChange={(event) => go({ sort: (event.target as HTMLSelectElement).value as SortKey })}>
             {SORT_KEYS.map((key) => <option key={key} value={key}>{SORT_LABELS[key]}</option>)}
           </select>
-        </label>
-        <label class="field">
-          <span>Order</span>
-          <select name="dir" value={query.dir} onChange={(event) => go({ dir: (event.target as HTMLSelectElement).value === "desc" ? "desc" : "asc" })}>
+        </div>
+        <div class="field">
+          <label for="filter-dir">Order</label>
+          <select id="filter-dir" name="dir" value={query.dir} onChange={(event) => go({ dir: (event.target as HTMLSelectElement).value === "desc" ? "desc" : "asc" })}>
             <option value="asc">ascending</option>
             <option value="desc">descending</option>
           </select>
-        </label>
+        </div>
       </form>
       {chips.length > 0 && (
         <ul class="chips" aria-label="Filters from charts">
@@ -157,12 +158,12 @@ export function Books({ library, source, query }: { library: Library; source: So
             <thead>
               <tr>
                 <th scope="col">Title and author</th>
-                <th scope="col">Shelf</th>
+                <th scope="col" class="wide-only">Shelf</th>
                 <th scope="col">Read</th>
                 <th scope="col">Rating</th>
                 <th scope="col" class="num">Pages</th>
-                <th scope="col">Genres</th>
-                <th scope="col">Enrichment</th>
+                <th scope="col" class="wide-only">Genres</th>
+                <th scope="col" class="wide-only">Enrichment</th>
               </tr>
             </thead>
             <tbody>
