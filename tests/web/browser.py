@@ -39,9 +39,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 COVER_HOSTS = frozenset({"covers.openlibrary.org", "books.google.com"})
-# A 1x1 PNG: what a cover host answers here.
+# A 2x3 PNG of one muted colour: what a cover host answers here.
 PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAADCAIAAAA2iEnWAAAAEElEQVR42mOY01UERAwoFABleQmRJXGfvgAAAABJRU5ErkJggg=="
 )
 
 
@@ -145,8 +145,27 @@ def go(page: Page, hash_route: str) -> None:
     wait_for_view(page)
 
 
+def bring_chart(page: Page, chart_id: str) -> None:
+    """Scrolls a chart's figure to the middle of the window (charts further down are drawn as
+    they come near it; the sticky header covers the top) and waits until it is drawn."""
+    page.locator(f'figure[data-chart="{chart_id}"]').evaluate(
+        "figure => figure.scrollIntoView({ block: 'center' })"
+    )
+    page.wait_for_function("id => window.goodreadsStats.chart(id) !== null", arg=chart_id)
+
+
+def draw_every_chart(page: Page) -> None:
+    """Brings every chart of the view near the window once, as a reader scrolling down would."""
+    for chart_id in page.locator("figure.chart:has(canvas)").evaluate_all(
+        "figures => figures.map(figure => figure.dataset.chart)"
+    ):
+        bring_chart(page, chart_id)
+    page.evaluate("() => window.scrollTo(0, 0)")
+
+
 def chart(page: Page, chart_id: str) -> dict[str, Any]:
     """A chart's labels and values, from the page's inspection handle."""
+    bring_chart(page, chart_id)
     value = page.evaluate(
         """id => { const c = window.goodreadsStats.chart(id);
                    return c && { labels: c.labels, values: c.values }; }""",
@@ -158,10 +177,7 @@ def chart(page: Page, chart_id: str) -> dict[str, Any]:
 
 def click_point(page: Page, chart_id: str, index: int) -> None:
     """A real mouse click on a bar, slice or cell, at its centre on the screen."""
-    # In the middle of the window: the sticky header covers the top of it.
-    page.locator(f'figure[data-chart="{chart_id}"] canvas').evaluate(
-        "canvas => canvas.scrollIntoView({ block: 'center' })"
-    )
+    bring_chart(page, chart_id)
     centre = page.evaluate(
         "([id, i]) => window.goodreadsStats.chart(id).centre(i)", [chart_id, index]
     )

@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.browser import book_count, new_context, wait_for_books_list, wait_for_view, watch
+from tests.web.browser import (
+    book_count,
+    draw_every_chart,
+    new_context,
+    wait_for_books_list,
+    wait_for_view,
+    watch,
+)
 from tests.web.conftest import Dataset
 
 PHONE = {"width": 375, "height": 812}
@@ -121,6 +128,7 @@ def test_each_view_fits_a_375_px_screen_and_is_photographed(
         seen = watch(page)
         page.goto(library.url + route)
         wait_for_view(page)
+        draw_every_chart(page)
         page.wait_for_load_state("networkidle")
         _no_horizontal_scroll(page)
         page.screenshot(path=str(screenshot_dir() / f"{view}-375-{scheme}.png"), full_page=True)
@@ -131,6 +139,7 @@ def test_each_view_fits_a_375_px_screen_and_is_photographed(
     watch(page)
     page.goto(library.url + route)
     wait_for_view(page)
+    draw_every_chart(page)
     page.wait_for_load_state("networkidle")
     path = screenshot_dir() / f"{view}.png"
     page.screenshot(path=str(path), full_page=True)
@@ -153,6 +162,7 @@ def test_the_theme_follows_the_systems_colour_scheme_and_so_do_the_charts(
                         text: getComputedStyle(document.body).color })"""
         )
         if scheme == "dark":
+            draw_every_chart(page)
             page.screenshot(path=str(screenshot_dir() / "overview-dark.png"), full_page=True)
         context.close()
     assert colours["light"]["background"] != colours["dark"]["background"]

@@ -207,7 +207,9 @@ export function averageRatingPerYear(library: Library): ChartSpec {
   for (const book of library.read) {
     const year = readYear(book);
     if (year === null || book.my_rating === null) continue;
-    byYear.set(year, [...(byYear.get(year) ?? []), book.my_rating]);
+    const ratings = byYear.get(year);
+    if (ratings) ratings.push(book.my_rating);
+    else byYear.set(year, [book.my_rating]);
   }
   const points = [...byYear.entries()]
     .sort(([a], [b]) => a - b)

@@ -14,7 +14,11 @@ interface GenreGroup {
 function groups(library: Library): GenreGroup[] {
   const byGenre = new Map<string, DashboardBook[]>();
   for (const book of library.books) {
-    for (const genre of new Set(book.genres)) byGenre.set(genre, [...(byGenre.get(genre) ?? []), book]);
+    for (const genre of new Set(book.genres)) {
+      const books = byGenre.get(genre);
+      if (books) books.push(book);
+      else byGenre.set(genre, [book]);
+    }
   }
   return [...byGenre.entries()]
     .map(([genre, books]) => ({ genre, books, read: books.filter(isRead).length }))

@@ -63,8 +63,8 @@ export function Overview({ library, source }: { library: Library; source: Source
 
       <Section title="Charts" id="charts" intro="Select a bar, a cell or a slice to list its books.">
         <div class="chart-grid">
-          {charts.map((spec) => (
-            <ChartFigure key={spec.id} spec={spec} source={source} wide={spec.kind === "heatmap"} />
+          {charts.map((spec, index) => (
+            <ChartFigure key={spec.id} spec={spec} source={source} wide={spec.kind === "heatmap"} eager={index < 2} />
           ))}
         </div>
       </Section>

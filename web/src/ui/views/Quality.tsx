@@ -41,7 +41,7 @@ export function Quality({ library, source }: { library: Library; source: Source 
         <Card label="Rejected rows" value={formatInt(counts.rejected)} />
         <Card label="Row warnings" value={formatInt(dashboard.warnings_count)} detail="values the parser corrected or dropped" />
       </Cards>
-      <div class="chart-grid"><ChartFigure spec={enrichmentStatus(library)} source={source} /></div>
+      <div class="chart-grid"><ChartFigure spec={enrichmentStatus(library)} source={source} eager /></div>
 
       <Section title="Books not enriched" id="not-enriched">
         {groups.length === 0 ? <p class="muted">Every book was enriched.</p> : (

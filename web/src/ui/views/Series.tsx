@@ -1,3 +1,4 @@
+import { useState } from "preact/hooks";
 import type { SeriesStat } from "../../data/dashboard.v1";
 import { plural } from "../../data/format";
 import type { Library } from "../../data/library";
@@ -10,7 +11,12 @@ const STATUS: Record<SeriesStat["status"], string> = {
   not_started: "Not started",
 };
 
+// Longer series show their first books and a button for the rest.
+const BOOKS_SHOWN = 25;
+
 function SeriesCard({ series, library, source }: { series: SeriesStat; library: Library; source: Source }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? series.books : series.books.slice(0, BOOKS_SHOWN);
   return (
     <li class="series-card" data-series={series.name}>
       <h3 dir="auto"><a href={booksHref(source, { filter: { series: series.name } })}>{series.name}</a></h3>
@@ -20,7 +26,7 @@ function SeriesCard({ series, library, source }: { series: SeriesStat; library: 
         {series.skipped.length > 0 && <> · <strong>skipped #{series.skipped.join(", #")}</strong></>}
       </p>
       <ol class="series-books">
-        {series.books.map((entry) => {
+        {shown.map((entry) => {
           const book = library.byId.get(entry.book_id);
           return (
             <li key={`${entry.book_id}-${entry.number}`} class={entry.read ? "read" : "unread"}>
@@ -31,6 +37,11 @@ function SeriesCard({ series, library, source }: { series: SeriesStat; library: 
           );
         })}
       </ol>
+      {shown.length < series.books.length && (
+        <button type="button" class="link-button" onClick={() => setAll(true)}>
+          Show all {plural(series.books.length, "book")}
+        </button>
+      )}
     </li>
   );
 }

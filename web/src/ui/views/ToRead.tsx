@@ -36,7 +36,7 @@ export function ToRead({ library, source }: { library: Library; source: Source }
       </Cards>
       {pile.books === 0 ? <p class="empty">Nothing on the to-read shelf.</p> : (
         <div class="chart-grid">
-          {toReadCharts(library).map((spec) => <ChartFigure key={spec.id} spec={spec} source={source} />)}
+          {toReadCharts(library).map((spec, index) => <ChartFigure key={spec.id} spec={spec} source={source} eager={index < 2} />)}
         </div>
       )}
     </>
