@@ -15,9 +15,14 @@ from services.aggregator.series import series_entries, series_stats
         ("Mark of the Fool 3 (Mark of the Fool, #3)", [("Mark of the Fool", "3")]),
         ("Without a comma (Wayfarers #2)", [("Wayfarers", "2")]),
         ("A novella (Discworld, #12.5)", [("Discworld", "12.5")]),
-        ("The Chronicles of Narnia (Chronicles of Narnia, #1-7)", [("Chronicles of Narnia", "1-7")]),
-        ("Two at once (Cosmere, #4; The Stormlight Archive, #1)",
-         [("Cosmere", "4"), ("The Stormlight Archive", "1")]),
+        (
+            "The Chronicles of Narnia (Chronicles of Narnia, #1-7)",
+            [("Chronicles of Narnia", "1-7")],
+        ),
+        (
+            "Two at once (Cosmere, #4; The Stormlight Archive, #1)",
+            [("Cosmere", "4"), ("The Stormlight Archive", "1")],
+        ),
         ("Spaced  out (  The   Expanse ,  # 5 )", [("The Expanse", "5")]),
         ("Ἰλιάς (Ὅμηρος, #1)", [("Ὅμηρος", "1")]),
     ],

@@ -92,10 +92,16 @@ def test_top_genres_of_the_pile_count_each_book_once_per_genre() -> None:
             _book("t2", 2, exclusive_shelf="to-read"),
             _book("r1", 3, exclusive_shelf="read"),
         ),
-        (_genres("t1", "Fantasy", "Fantasy", "Horror"), _genres("t2", "Fantasy"),
-         _genres("r1", "History")),
+        (
+            _genres("t1", "Fantasy", "Fantasy", "Horror"),
+            _genres("t2", "Fantasy"),
+            _genres("r1", "History"),
+        ),
     )
-    assert pile.top_genres == (GenreStat(genre="Fantasy", books=2), GenreStat(genre="Horror", books=1))
+    assert pile.top_genres == (
+        GenreStat(genre="Fantasy", books=2),
+        GenreStat(genre="Horror", books=1),
+    )
 
 
 def test_an_empty_pile_has_no_ages_and_every_bucket_empty() -> None:
