@@ -66,9 +66,9 @@ export function describePoints(points: readonly ChartPoint[], unit: string): str
   const total = shown.reduce((sum, point) => sum + point.value, 0);
   const most = shown.reduce((best, point) => (point.value > best.value ? point : best));
   const fewest = shown.reduce((best, point) => (point.value < best.value ? point : best));
-  const parts = [`Total: ${formatInt(total)} ${unit}.`];
+  const parts = [`Total: ${formatInt(total)} ${total === 1 ? unit.replace(/s$/, "") : unit}.`];
   parts.push(`Most: ${most.label} (${formatInt(most.value)}).`);
-  if (shown.length > 1) parts.push(`Fewest: ${fewest.label} (${formatInt(fewest.value)}).`);
+  if (fewest.value < most.value) parts.push(`Fewest: ${fewest.label} (${formatInt(fewest.value)}).`);
   return parts.join(" ");
 }
 

@@ -6,11 +6,11 @@ import type { DashboardBook } from "../data/dashboard.v1";
 import { coverUrl } from "../data/links";
 import { href, type Source } from "../router";
 
-export function Card({ label, value, detail, link }: { label: string; value: string; detail?: string; link?: string }) {
+export function Card({ label, value, detail, link, text = false }: { label: string; value: string; detail?: string; link?: string; text?: boolean }) {
   const body = (
     <>
       <span class="card-label">{label}</span>
-      <span class="card-value">{value}</span>
+      <span class={text ? "card-value text" : "card-value"} dir="auto">{value}</span>
       {detail && <span class="card-detail">{detail}</span>}
     </>
   );

@@ -31,7 +31,7 @@ export function ToRead({ library, source }: { library: Library; source: Source }
         <Card label="Books waiting" value={formatInt(pile.books)} link={booksHref(source, { filter: { shelf: TO_READ_SHELF } })} />
         <Card label="Pages waiting" value={formatInt(pile.pages)} detail={pile.unknown_pages ? `${formatInt(pile.unknown_pages)} without a page count` : undefined} />
         <Card label="Median wait" value={age(pile.median_age_days)} />
-        <Card label="Waiting longest" value={oldest ? oldest.title : "–"} detail={oldest ? `added ${formatDate(oldest.date_added)}` : undefined}
+        <Card label="Waiting longest" text={oldest !== undefined} value={oldest ? oldest.title : "–"} detail={oldest ? `added ${formatDate(oldest.date_added)}` : undefined}
           link={oldest ? href(source, { name: "book", bookId: oldest.book_id }) : undefined} />
       </Cards>
       {pile.books === 0 ? <p class="empty">Nothing on the to-read shelf.</p> : (
