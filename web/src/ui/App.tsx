@@ -5,10 +5,13 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { buildLibrary, type Library } from "../data/library";
 import { type FullDashboard, parseDashboard } from "../data/load";
 import { formatInstant, formatInt, plural } from "../data/format";
-import { href, parseHash, type Route, type Source, type View } from "../router";
+import { href, parseHash, type Route, type Source, sourceBase, type View } from "../router";
+import { JobTools } from "./JobTools";
 import { BookDetail } from "./views/BookDetail";
 import { Books } from "./views/Books";
 import { Genres } from "./views/Genres";
+import { Home } from "./views/Home";
+import { JobGate } from "./views/JobPage";
 import { Overview } from "./views/Overview";
 import { Quality } from "./views/Quality";
 import { SeriesView } from "./views/Series";
@@ -30,34 +33,27 @@ function useRoute(inline: boolean): Route {
   return useMemo(() => parseHash(hash, inline), [hash, inline]);
 }
 
-function sourceKey(source: Source): string {
-  return source.kind === "job" ? `job:${source.jobId}` : source.kind;
-}
-
-async function fetchDashboard(source: Source): Promise<FullDashboard> {
-  if (source.kind === "inline") throw new Error("an inline dashboard is not fetched");
-  const url = source.kind === "sample" ? SAMPLE_URL : `api/jobs/${source.jobId}/dashboard`;
-  const response = await fetch(url, { headers: { Accept: "application/json" } });
-  if (!response.ok) throw new Error(`the dashboard could not be loaded (HTTP ${response.status})`);
+async function fetchSample(): Promise<FullDashboard> {
+  const response = await fetch(SAMPLE_URL, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`the sample dashboard could not be loaded (HTTP ${response.status})`);
   return parseDashboard(await response.text());
 }
 
-/** The dashboard of a source: the page's own, or fetched once per source. */
+/** The dashboard of the page itself, or the sample's (fetched once); jobs have their gate. */
 function useLibrary(source: Source | null, inline: FullDashboard | null): Loaded | null {
-  const [loaded, setLoaded] = useState<Record<string, Loaded>>({});
+  const [sample, setSample] = useState<Loaded>({ state: "loading" });
   const inlineLibrary = useMemo(() => (inline ? buildLibrary(inline) : null), [inline]);
-  const key = source ? sourceKey(source) : null;
+  const wantsSample = source?.kind === "sample";
   useEffect(() => {
-    if (source === null || key === null || source.kind === "inline" || loaded[key]) return;
-    setLoaded((all) => ({ ...all, [key]: { state: "loading" } }));
-    fetchDashboard(source).then(
-      (dashboard) => setLoaded((all) => ({ ...all, [key]: { state: "ready", library: buildLibrary(dashboard) } })),
-      (error: Error) => setLoaded((all) => ({ ...all, [key]: { state: "error", message: error.message } })),
+    if (!wantsSample || sample.state !== "loading") return;
+    fetchSample().then(
+      (dashboard) => setSample({ state: "ready", library: buildLibrary(dashboard) }),
+      (error: Error) => setSample({ state: "error", message: error.message }),
     );
-  }, [key]);
-  if (source === null || key === null) return null;
-  if (source.kind === "inline") return inlineLibrary ? { state: "ready", library: inlineLibrary } : { state: "error", message: "this page carries no dashboard" };
-  return loaded[key] ?? { state: "loading" };
+  }, [wantsSample]);
+  if (source === null || source.kind === "job") return null;
+  if (source.kind === "sample") return sample;
+  return inlineLibrary ? { state: "ready", library: inlineLibrary } : { state: "error", message: "this page carries no dashboard" };
 }
 
 const NAV: readonly { view: View; label: string }[] = [
@@ -81,10 +77,9 @@ const TITLES: Record<View["name"], string> = {
   quality: "Data quality",
 };
 
-function Frame({ source, view, library, children }: { source: Source | null; view: View | null; library: Library | null; children: ComponentChildren }) {
+function Frame({ source, view, children }: { source: Source | null; view: View | null; children: ComponentChildren }) {
   const main = useRef<HTMLElement>(null);
   const viewName = view?.name ?? null;
-  const dashboard = library?.dashboard;
   const first = useRef(true);
   useEffect(() => {
     // A new view (not a new filter of the same one) starts at the top, with focus on it; the
@@ -95,7 +90,7 @@ function Frame({ source, view, library, children }: { source: Source | null; vie
     document.title = `${viewName ? TITLES[viewName] : "goodreads-stats"} · goodreads-stats`;
     // User Timing for the benchmark: a view (and its charts: children's effects ran first) is up.
     performance.mark(VIEW_MARK, { detail: viewName });
-  }, [viewName, view?.name === "book" ? view.bookId : view?.name === "year" ? view.year : null]);
+  }, [viewName, view?.name === "book" ? view.bookId : view?.name === "year" ? view.year : null, source ? sourceBase(source) : null]);
   return (
     <>
       <a class="skip-link" href="#main" onClick={(event) => { event.preventDefault(); main.current?.focus(); }}>Skip to the content</a>
@@ -113,21 +108,32 @@ function Frame({ source, view, library, children }: { source: Source | null; vie
           </nav>
         )}
       </header>
-      {dashboard?.status === "PARTIAL" && source && (
+      <main id="main" ref={main} tabIndex={-1}>{children}</main>
+      <footer class="bottom">
+        <p>goodreads-stats: reading stats from a Goodreads export{source?.kind !== "inline" && <> · <a href="#/">upload an export</a></>}</p>
+      </footer>
+    </>
+  );
+}
+
+/** A dashboard's views, with what every view of it shows: the PARTIAL banner, when it was made,
+ * and for a job, its share link and delete button. */
+function DashboardPage({ view, library, source }: { view: View; library: Library; source: Source }) {
+  const dashboard = library.dashboard;
+  return (
+    <>
+      {dashboard.status === "PARTIAL" && (
         <div class="banner partial" role="status">
           <strong>This dashboard is partial.</strong> {plural(dashboard.counts.missing, "book")} of {formatInt(dashboard.counts.total)} had no result by the job's deadline; they count in your figures with what the export says, without enrichment.{" "}
           <a href={href(source, { name: "quality" })}>See data quality</a>
         </div>
       )}
-      <main id="main" ref={main} tabIndex={-1}>{children}</main>
-      <footer class="bottom">
-        {dashboard ? (
-          <p>
-            Made by goodreads-stats from a Goodreads export · generated {formatInstant(dashboard.generated_at)}
-            {source?.kind === "sample" && " · the sample dashboard (a CC0 export)"}
-          </p>
-        ) : <p>goodreads-stats</p>}
-      </footer>
+      {source.kind === "job" && view.name === "overview" && <JobTools jobId={source.jobId} />}
+      <DashboardView view={view} library={library} source={source} />
+      <p class="generated muted">
+        Generated {formatInstant(dashboard.generated_at)}
+        {source.kind === "sample" && " · the sample dashboard, from a public (CC0) Goodreads export"}
+      </p>
     </>
   );
 }
@@ -153,21 +159,10 @@ function DashboardView({ view, library, source }: { view: View; library: Library
   }
 }
 
-export function Home() {
-  return (
-    <>
-      <h1>Your Goodreads library, as reading stats</h1>
-      <p class="lede">Books and pages per year, ratings against the community, authors, genres, series, the to-read pile and a year in review, from the library export Goodreads gives you.</p>
-      <p><a class="button" href="#/sample">Open the sample dashboard</a></p>
-    </>
-  );
-}
-
 export function App({ inline }: { inline: FullDashboard | null }) {
   const route = useRoute(inline !== null);
   const source = route.page === "dashboard" ? route.source : null;
   const loaded = useLibrary(source, inline);
-  const library = loaded?.state === "ready" ? loaded.library : null;
 
   let content: ComponentChildren;
   if (route.page === "home") content = <Home />;
@@ -175,9 +170,12 @@ export function App({ inline }: { inline: FullDashboard | null }) {
     content = (
       <>
         <h1>Nothing here</h1>
-        <p class="empty">This address is not a page of the dashboard. <a href={inline ? "#/" : "#/"}>Go to the start.</a></p>
+        <p class="empty">This address is not a page of goodreads-stats. <a href="#/">Go to the start.</a></p>
       </>
     );
+  } else if (route.source.kind === "job") {
+    const { view, source: job } = route;
+    content = <JobGate jobId={job.jobId}>{(library) => <DashboardPage view={view} library={library} source={job} />}</JobGate>;
   } else if (loaded?.state === "error") {
     content = (
       <>
@@ -185,11 +183,11 @@ export function App({ inline }: { inline: FullDashboard | null }) {
         <p class="empty" role="alert">{loaded.message}.</p>
       </>
     );
-  } else if (library === null) content = <p class="loading" role="status">Loading the dashboard…</p>;
-  else content = <DashboardView view={route.view} library={library} source={route.source} />;
+  } else if (loaded?.state === "ready") content = <DashboardPage view={route.view} library={loaded.library} source={route.source} />;
+  else content = <p class="loading" role="status">Loading the dashboard…</p>;
 
   return (
-    <Frame source={source} view={route.page === "dashboard" ? route.view : null} library={library}>
+    <Frame source={source} view={route.page === "dashboard" ? route.view : null}>
       {content}
     </Frame>
   );
