@@ -88,8 +88,34 @@ class Watch:
         assert self.refused_requests == [], self.refused_requests
 
 
+DESKTOP = {"width": 1280, "height": 900}
+
+
 def new_context(browser: Browser, **options: Any) -> BrowserContext:
-    return browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    return browser.new_context(**{"viewport": DESKTOP, **options})
+
+
+@contextmanager
+def opened(
+    browser: Browser,
+    url: str,
+    *,
+    block_covers: bool = False,
+    wait: bool = True,
+    **context_options: Any,
+) -> Iterator[tuple[Page, Watch]]:
+    """A page of its own (a fresh browser context: no storage shared with other tests) at
+    `url`, watched, after its view has rendered; closed however the test ends."""
+    context = new_context(browser, **context_options)
+    try:
+        page = context.new_page()
+        seen = watch(page, block_covers=block_covers)
+        page.goto(url)
+        if wait:
+            wait_for_view(page)
+        yield page, seen
+    finally:
+        context.close()
 
 
 def watch(page: Page, *, block_covers: bool = False, allow_origin: str | None = None) -> Watch:

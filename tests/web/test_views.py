@@ -8,7 +8,7 @@ import urllib.parse
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.browser import go, new_context, wait_for_view, watch
+from tests.web.browser import go, opened, wait_for_view
 from tests.web.conftest import DATASETS, Dataset
 from tests.web.dashboards import PWNED
 
@@ -55,83 +55,63 @@ def test_every_view_renders_cleanly_on_every_library(
     dataset: Dataset = request.getfixturevalue(name)
     route = _route(dataset, view)
     assert route is not None
-    context = new_context(browser)
-    page = context.new_page()
-    seen = watch(page)
-    page.goto(dataset.url + route)
-    wait_for_view(page)
+    with opened(browser, dataset.url + route) as (page, seen):
 
-    expect(page.locator("main h1")).to_have_text(_heading(dataset, view))
-    partial = dataset.data["status"] == "PARTIAL"
-    expect(page.locator(".banner.partial")).to_have_count(1 if partial else 0)
-    _assert_nothing_injected(page)
-    page.wait_for_load_state("networkidle")
-    seen.assert_clean()
-    context.close()
+        expect(page.locator("main h1")).to_have_text(_heading(dataset, view))
+        partial = dataset.data["status"] == "PARTIAL"
+        expect(page.locator(".banner.partial")).to_have_count(1 if partial else 0)
+        _assert_nothing_injected(page)
+        page.wait_for_load_state("networkidle")
+        seen.assert_clean()
 
 
 def test_moving_between_views_by_the_navigation_keeps_the_page_clean(
     browser: Browser, dataset: Dataset
 ) -> None:
-    context = new_context(browser)
-    page = context.new_page()
-    seen = watch(page)
-    page.goto(dataset.url)
-    wait_for_view(page)
-    for label in (
-        "Year in review",
-        "Books",
-        "Genres",
-        "Series",
-        "To read",
-        "Data quality",
-        "Overview",
-    ):
-        link = page.get_by_role("navigation", name="Dashboard").get_by_role(
-            "link", name=label, exact=True
-        )
-        link.click()
+    with opened(browser, dataset.url) as (page, seen):
+        for label in (
+            "Year in review",
+            "Books",
+            "Genres",
+            "Series",
+            "To read",
+            "Data quality",
+            "Overview",
+        ):
+            link = page.get_by_role("navigation", name="Dashboard").get_by_role(
+                "link", name=label, exact=True
+            )
+            link.click()
+            wait_for_view(page)
+            expect(link).to_have_attribute("aria-current", "page")
+        page.go_back()
         wait_for_view(page)
-        expect(link).to_have_attribute("aria-current", "page")
-    page.go_back()
-    wait_for_view(page)
-    expect(page.locator("main h1")).to_have_text("Data quality")
-    _assert_nothing_injected(page)
-    seen.assert_clean()
-    context.close()
+        expect(page.locator("main h1")).to_have_text("Data quality")
+        _assert_nothing_injected(page)
+        seen.assert_clean()
 
 
 def test_an_empty_library_says_so_in_every_view(browser: Browser, empty: Dataset) -> None:
-    context = new_context(browser)
-    page = context.new_page()
-    seen = watch(page)
-    page.goto(empty.url)
-    wait_for_view(page)
-    expect(page.locator("main")).to_contain_text("0 books in your library")
-    assert page.locator("canvas").count() == 0
-    for route, text in (
-        ("#/year", "No dated reads yet"),
-        ("#/books", "No book matches these filters."),
-        ("#/genres", "No genres yet"),
-        ("#/series", "No series"),
-        ("#/to-read", "Nothing on the to-read shelf."),
-        ("#/quality", "No row was rejected."),
-        ("#/book/gr1", "This dashboard has no book with that id."),
-    ):
-        go(page, route)
-        expect(page.locator("main")).to_contain_text(text)
-    seen.assert_clean()
-    context.close()
+    with opened(browser, empty.url) as (page, seen):
+        expect(page.locator("main")).to_contain_text("0 books in your library")
+        assert page.locator("canvas").count() == 0
+        for route, text in (
+            ("#/year", "No dated reads yet"),
+            ("#/books", "No book matches these filters."),
+            ("#/genres", "No genres yet"),
+            ("#/series", "No series"),
+            ("#/to-read", "Nothing on the to-read shelf."),
+            ("#/quality", "No row was rejected."),
+            ("#/book/gr1", "This dashboard has no book with that id."),
+        ):
+            go(page, route)
+            expect(page.locator("main")).to_contain_text(text)
+        seen.assert_clean()
 
 
 def test_an_unknown_address_is_not_found_rather_than_a_guess(
     browser: Browser, library: Dataset
 ) -> None:
-    context = new_context(browser)
-    page = context.new_page()
-    seen = watch(page)
-    page.goto(library.url + "#/nowhere/at/all")
-    wait_for_view(page)
-    expect(page.locator("main h1")).to_have_text("Nothing here")
-    seen.assert_clean()
-    context.close()
+    with opened(browser, library.url + "#/nowhere/at/all") as (page, seen):
+        expect(page.locator("main h1")).to_have_text("Nothing here")
+        seen.assert_clean()
