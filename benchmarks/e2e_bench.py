@@ -27,7 +27,7 @@ from contracts.messages import JobStatus
 from local_runtime.emulator import server_process_id
 from local_runtime.instrumentation import OTHER_THREADS, RUNTIME
 from local_runtime.pipeline import RunOptions, run_pipeline
-from tests.e2e.catalogue import catalogue_for
+from tests.support.catalogue import catalogue_for
 from tests.support.exports import synthetic_export
 from tests.support.upstream_server import FixtureBook, UpstreamServer
 

@@ -324,7 +324,7 @@ class LocalPipeline:
         self._logs: _LogCapture | None = None
         self.session: Any = None
         self._s3: Any = None
-        self._jobs_table: Any = None
+        self._dynamodb: Any = None
         self.environment: Any = None
         self.functions: dict[str, LocalFunction] = {}
 
@@ -380,9 +380,9 @@ class LocalPipeline:
             task_visibility_timeout=self._clocks.visibility_timeout_seconds,
             max_receive_count=options.max_receive_count,
         )
-        self._jobs_table = self.session.resource(
+        self._dynamodb = self.session.client(
             "dynamodb", config=instrumentation.runtime_client_config()
-        ).Table(self.environment.jobs_table)
+        )
         self._stack.enter_context(scoped_environ({**self.environment.as_env(), **service_env}))
         self._stack.callback(setattr, boto3, "DEFAULT_SESSION", boto3.DEFAULT_SESSION)
         fresh_default_session()
@@ -566,8 +566,8 @@ class LocalPipeline:
         return job_id
 
     def read_job(self, job_id: str) -> JobRecord | None:
-        item = self._jobs_table.get_item(
-            Key={"pk": storage.job_pk(job_id), "sk": storage.JOB_SK}, ConsistentRead=True
+        item = self._dynamodb.get_item(
+            TableName=self.environment.jobs_table, Key=storage.job_key(job_id), ConsistentRead=True
         ).get("Item")
         return None if item is None else storage.job_record_from_item(item)
 

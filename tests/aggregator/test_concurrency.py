@@ -20,8 +20,9 @@ from services.aggregator.fan_in import (
 )
 from services.aggregator.store import Claim
 from tests.aggregator import job_storage
-from tests.aggregator.job_storage import Clock, RequestCounter
 from tests.aggregator.library import BOOKS, CREATED_AT, MISSING_IDS, RESULTS, manifest
+from tests.support.aws_requests import RequestCounter
+from tests.support.clocks import Clock
 
 QUEUED_AT = CREATED_AT + dt.timedelta(minutes=1)
 THREADS = 8
