@@ -206,7 +206,6 @@ def test_the_same_book_sent_twice_under_two_message_ids_counts_once(
     assert list(stored_results(*processor_env, job_id)) == ["dune"]
 
 
-@pytest.mark.usefixtures("atomic_transactions")
 def test_two_copies_processed_at_the_same_time_count_once(
     processor_env: Env,
     queue: TaskQueue,
