@@ -1,6 +1,9 @@
 """Aggregator figures: 10,000 books fanned in against the embedded AWS (moto, in-process).
 
-    /work/venv313/bin/python -m benchmarks.aggregator_bench [--books N]
+    python -m benchmarks.aggregator_bench [--books N]
+
+(from the repository root, in a CPython 3.13 environment with the python-default resolve's
+requirements; `./pants run benchmarks/aggregator_bench.py -- ARGS` runs the same)
 
 Prints the time and peak memory of one aggregation (targets: under 2 s, under 300 MB), the
 time of each stage, and the AWS requests per book of the fan-in (target: at most 0.2),

@@ -1,8 +1,10 @@
 """Book processor figures: upstream requests per book (cold and warm cache), wall time of a
 batch of 10 at 200 ms upstream latency, per-book overhead without upstream waits, peak memory.
 
-    python -m benchmarks.book_processor_bench   (from the repository root, in a Python 3.13
-                                                 environment with the default resolve's packages)
+    python -m benchmarks.book_processor_bench
+
+(from the repository root, in a CPython 3.13 environment with the python-default resolve's
+requirements; `./pants run benchmarks/book_processor_bench.py -- ARGS` runs the same)
 
 The books are the 105 rows of the CC0 Goodreads export in samples/ (samples/README.md); the
 APIs are the tests' loopback server (tests/support/upstream_server.py), loaded with a fixture

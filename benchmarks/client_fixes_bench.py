@@ -2,6 +2,9 @@
 
     python -m benchmarks.client_fixes_bench [--environments 50] [--repeats 5]
 
+(from the repository root, in a CPython 3.13 environment with the python-default resolve's
+requirements; `./pants run benchmarks/client_fixes_bench.py -- ARGS` runs the same)
+
 Every execution environment of the local runtime (50 of them in benchmarks/e2e_bench.py) builds
 its own boto3 session and its S3, SQS and DynamoDB clients, as each Lambda environment does.
 This measures the CPU time of building them, in a fresh process per measurement (nothing

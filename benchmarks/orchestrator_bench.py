@@ -2,6 +2,9 @@
 
     python -m benchmarks.orchestrator_bench
 
+(from the repository root, in a CPython 3.13 environment with the python-default resolve's
+requirements; `./pants run benchmarks/orchestrator_bench.py -- ARGS` runs the same)
+
 1. Throughput: parse + validate + encode every BookTask of a 10,000-row synthetic export,
    against a bare `csv.reader` pass over the same bytes in the same run (target ratio >= 1/3).
 2. Peak memory of the orchestrator's in-memory work for a 100,000-row export (read the file,

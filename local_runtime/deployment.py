@@ -44,6 +44,12 @@ log = logging.getLogger("local_runtime")
 
 LOG_FILE = "pipeline.log"
 
+# What the local pollers consume and how: the event source mappings infra deploys.
+LOCAL_MAPPINGS: dict[str, layout.EventSourceMapping] = {
+    BOOK_PROCESSOR: layout.PROCESSOR_MAPPING,
+    AGGREGATOR: layout.AGGREGATOR_MAPPING,
+}
+
 # A run is one deployment with fixed resource names and the process environment: one at a time.
 _one_run_at_a_time = threading.Lock()
 
@@ -191,7 +197,7 @@ class LocalDeployment:
             function=self.functions[BOOK_PROCESSOR],
             concurrency=self.options.concurrency,
             stop=self._stop,
-            batch_size=layout.PROCESSOR_MAPPING.batch_size,
+            batch_size=LOCAL_MAPPINGS[BOOK_PROCESSOR].batch_size,
             activity=self.queue_activity,
         )
         self._completion_mapping = SqsEventSourceMapping(
@@ -200,7 +206,7 @@ class LocalDeployment:
             function=self.functions[AGGREGATOR],
             concurrency=1,
             stop=self._stop,
-            batch_size=layout.AGGREGATOR_MAPPING.batch_size,
+            batch_size=LOCAL_MAPPINGS[AGGREGATOR].batch_size,
             activity=self.queue_activity,
         )
         self._schedule = Schedule(

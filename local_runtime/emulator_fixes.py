@@ -115,7 +115,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-import importlib.metadata
+import importlib
 import inspect
 import threading
 import time
@@ -199,7 +199,9 @@ def installed_fixes() -> frozenset[int]:
 
 def verify_versions(packages: Iterable[str]) -> None:
     for package in sorted(packages):
-        installed = importlib.metadata.version(package)
+        # The module's own version: package metadata is not on every path a runtime uses
+        # (a PEX, a Pants sandbox), the module always is.
+        installed = str(importlib.import_module(package).__version__)
         if installed != VERIFIED_WITH[package]:
             raise EmulatorFixesNotVerified(
                 f"{THIS_FILE} was verified with {package} {VERIFIED_WITH[package]}, and "
