@@ -23,11 +23,6 @@ from local_runtime.resource_requests import (
     work_queue_attributes,
 )
 
-# The processor's timeout and the task queue's visibility timeout as deployed.
-PROCESSOR_TIMEOUT_SECONDS = layout.BOOK_PROCESSOR.timeout_seconds
-TASK_VISIBILITY_TIMEOUT_SECONDS = layout.TASK_QUEUE.visibility_timeout_seconds
-MAX_RECEIVE_COUNT = layout.MAX_RECEIVE_COUNT
-
 
 @dataclasses.dataclass(frozen=True)
 class ServiceEnvironment:
@@ -41,7 +36,7 @@ class ServiceEnvironment:
     completion_queue_url: str
     completion_dlq_url: str = ""
     failed_uploads_url: str = ""
-    max_receive_count: int = MAX_RECEIVE_COUNT
+    max_receive_count: int = layout.MAX_RECEIVE_COUNT
 
     def as_env(self) -> dict[str, str]:
         return {
