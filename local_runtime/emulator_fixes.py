@@ -32,9 +32,9 @@ process-wide and idempotent.
 5. Cold starts. Every execution environment builds its own boto3 session, which parses
    botocore's JSON models again (about 0.1 s of CPU each). In AWS those cold starts run on
    separate machines; here they would queue for one interpreter. One process-wide loader
-   serves the same parsed (read-only) models to every session. Measured: it saves 124 ms of
-   the 133 ms of CPU that a session and its three clients cost with the other client fixes,
-   6.2 s of CPU for the 50 environments of benchmarks/e2e_bench.py.
+   serves the same parsed (read-only) models to every session. Measured: it saves 112-124 ms
+   of the 121-133 ms of CPU that a session and its three clients cost with the other client
+   fixes: 5.6-6.2 s of CPU for the 50 environments of benchmarks/e2e_bench.py.
 
 6. Query cost. For every page of a Query moto sorts the whole table (all partitions) by
    comparing DynamoTypes, which converts both values again at each comparison: O(table size
@@ -73,8 +73,8 @@ process-wide and idempotent.
    renames them again: a third of the CPU of a session and its three clients, paid again by
    every execution environment. Both answers are pure functions (of the event name, for the
    default alias table, which botocore never changes; of the handler's function), so they
-   are remembered process-wide. Measured: 12.7 ms of CPU per environment (22.5 ms without
-   it, 9.7 ms with it), 0.64 s per run of 50.
+   are remembered process-wide. Measured: it saves 9.4-12.7 ms of CPU per environment (about
+   half of what is left), 0.47-0.64 s per run of 50.
 
 11. SQS sends. To learn whether a queue deduplicates by content, moto's SendMessage computes
    every attribute of the queue, three of them by scanning all its messages: O(queue size)
@@ -88,8 +88,10 @@ process-wide and idempotent.
    environment for each of its clients. The methods depend only on the service model, which
    the shared loader (5) hands to every session as the same object, so they are built once
    per model and each client class gets its own dict of them (botocore's class hooks add to
-   that dict, never change the methods). Measured: 3.8 ms of CPU per environment (13.5 ms
-   without it, 9.7 ms with it), 0.19 s per run of 50: small, but a quarter of what is left.
+   that dict, never change the methods). Measured: it saves 1.3-3.8 ms of CPU per environment
+   (13-28% of what is left; the ranges of five runs with and without it do not overlap),
+   0.07-0.19 s per run of 50: the smallest of the three, kept because it is measurable and
+   its check (the method's parameters) guards it like the others.
 
 13. Dispatch. moto's server finds the backend for each request's host by listing the
    directories of the moto package and then trying the URL patterns of every service: a few
@@ -98,9 +100,10 @@ process-wide and idempotent.
 
 Fixes 5, 10 and 12 are the client side's (`apply_client_fixes`); a process whose moto runs in
 another process needs only those. Each is kept because it pays: the figures above are from
-`python -m benchmarks.client_fixes_bench` (CPU per execution environment for a boto3 session
-and its S3, SQS and DynamoDB clients, median of 5 fresh processes: 149 ms without any of them,
-9.7 ms with all three).
+`python -m benchmarks.client_fixes_bench`, twice (one run on an idle machine, one beside other
+builds): the median CPU of 5 fresh processes per variant, per execution environment for a boto3
+session and its S3, SQS and DynamoDB clients: 134-149 ms without any of the three, 9.1-9.7 ms
+with all three.
 
 Guards. Every fix replaces private internals of one pinned moto and botocore (`VERIFIED_WITH`).
 `apply_*` refuses other versions with `EmulatorFixesNotVerified`, which names this file: re-verify
