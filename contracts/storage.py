@@ -68,7 +68,11 @@ __all__ = [  # the layout's names that callers reach through this module
 AttributeValue = dict[str, Any]  # {"S": "…"}, {"N": "…"}, {"BOOL": …}, {"L": […]}, {"M": {…}}
 Item = dict[str, AttributeValue]
 
-_UPLOAD_KEY = re.compile(r"^uploads/([0-9a-f-]{36})/[^/]{1,255}$")
+_UPLOAD_KEY = re.compile(rf"^{re.escape(UPLOAD_PREFIX)}([0-9a-f-]{{36}})/[^/]{{1,255}}$")
+# The name the HTTP API's upload form gives the reader's file (any name is accepted).
+UPLOAD_FILE_NAME = "goodreads_library_export.csv"
+# The largest upload: the API's form refuses more, the orchestrator refuses more unread.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class InvalidJobId(ValueError):
@@ -114,7 +118,7 @@ def dashboard_prefix(job_id: str) -> str:
     return f"{DASHBOARD_PREFIX}{parse_job_id(job_id)}/"
 
 
-def upload_key(job_id: str, file_name: str = "goodreads_library_export.csv") -> str:
+def upload_key(job_id: str, file_name: str = UPLOAD_FILE_NAME) -> str:
     return f"{upload_prefix(job_id)}{file_name}"
 
 

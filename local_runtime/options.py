@@ -6,10 +6,10 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from contracts import layout
+from contracts import layout, storage
 from local_runtime.emulator import EmulatorKind
 
-DEFAULT_FILE_NAME = "goodreads_library_export.csv"
+DEFAULT_FILE_NAME = storage.UPLOAD_FILE_NAME
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+from contracts.storage import MAX_UPLOAD_BYTES
+
+MAX_FILE_BYTES = MAX_UPLOAD_BYTES  # contracts/storage.py: the API's upload form says the same
 MAX_ROWS = 100_000
 CHUNK_ROWS = 256  # rows cleaned together: small enough to stay in the CPU caches
 MAX_PAGES = 100_000
