@@ -25,6 +25,13 @@ from local_runtime.emulator_fixes import FIXES, EmulatorFixesNotVerified, fix_of
 AwsFixture = tuple[boto3.Session, Any]
 
 
+@pytest.fixture(autouse=True)
+def _every_fix() -> None:
+    """Every test here sees moto and botocore as the local runtime runs them (the `aws`
+    fixture applies the fixes too; tests without it need this)."""
+    emulator_fixes.apply_emulator_fixes()
+
+
 def _lock_held() -> bool:
     return bool(emulator_fixes.request_lock._is_owned())  # type: ignore[attr-defined]
 
