@@ -13,6 +13,7 @@ wrong thing. Missing required variables are reported together.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Mapping
 
@@ -79,6 +80,16 @@ class SettingsReader:
         if self._missing:
             verb = "is" if len(self._missing) == 1 else "are"
             raise SettingsError(f"{', '.join(self._missing)} {verb} not set", *self._missing)
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost` or a loopback address: where plain http and local endpoints are allowed."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _at_least[N: (int, float)](name: str, value: N, minimum: float) -> N:

@@ -5,12 +5,12 @@ enrichment (and a notice saying so)."""
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import logging
 import os
 import urllib.parse
 from collections.abc import Callable, Mapping
 
+from contracts.settings import is_loopback_host
 from local_runtime import netcheck
 from local_runtime.clocks import Clocks, resolve_clocks
 from local_runtime.emulator import loopback_no_proxy
@@ -122,13 +122,7 @@ def enabled_sources(environment: Mapping[str, str | None]) -> list[str]:
 
 
 def is_loopback_url(url: str) -> bool:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(urllib.parse.urlsplit(url).hostname or "")
 
 
 def _sources(environment: Mapping[str, str | None]) -> list[str]:

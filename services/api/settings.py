@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 import urllib.parse
 from collections.abc import Mapping
 
 from contracts.layout import JOB_RETENTION_DAYS
-from contracts.settings import SettingsError, SettingsReader
+from contracts.settings import SettingsError, SettingsReader, is_loopback_host
 
 __all__ = ["Settings", "SettingsError", "parse_allowed_origins"]
 
@@ -51,7 +50,7 @@ def parse_allowed_origins(text: str) -> tuple[str, ...]:
                 ORIGINS,
             )
         if parsed.scheme != "https" and not (
-            parsed.scheme == "http" and _is_loopback(parsed.hostname)
+            parsed.scheme == "http" and is_loopback_host(parsed.hostname)
         ):
             raise SettingsError(
                 f"ALLOWED_ORIGINS must be https (http only on loopback): {origin!r}", ORIGINS
@@ -59,15 +58,6 @@ def parse_allowed_origins(text: str) -> tuple[str, ...]:
         if origin not in origins:
             origins.append(origin)
     return tuple(origins)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclasses.dataclass(frozen=True)
