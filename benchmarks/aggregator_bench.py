@@ -1,6 +1,9 @@
 """Aggregator figures: 10,000 books fanned in against the embedded AWS (moto, in-process).
 
-    /work/venv313/bin/python -m benchmarks.aggregator_bench [--books N]
+    python -m benchmarks.aggregator_bench [--books N]
+
+(from the repository root, in a CPython 3.13 environment with the python-default resolve's
+requirements; `./pants run benchmarks/aggregator_bench.py -- ARGS` runs the same)
 
 Prints the time and peak memory of one aggregation (targets: under 2 s, under 300 MB), the
 time of each stage, and the AWS requests per book of the fan-in (target: at most 0.2),
@@ -23,13 +26,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
-from boto3.dynamodb.types import TypeSerializer
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
 from contracts import storage
 from contracts.books import Book
 from contracts.codec import encode
+from contracts.layout import OUTCOME_ATTRIBUTE, RESULT_ATTRIBUTE, TTL_ATTRIBUTE
 from contracts.messages import (
     BookResult,
     EnrichmentStatus,
@@ -40,7 +43,7 @@ from contracts.messages import (
 from local_runtime.emulator_fixes import apply_emulator_fixes
 from local_runtime.resources import create_resources
 from services.aggregator.fan_in import AggregatorDependencies, Outcome, aggregate_job
-from services.aggregator.settings import AggregatorSettings
+from services.aggregator.settings import Settings
 from services.aggregator.stats import build_dashboard
 from services.aggregator.store import BlobStore, JobStore
 
@@ -48,7 +51,6 @@ TARGET_SECONDS = 2.0
 TARGET_MB = 300.0
 TARGET_REQUESTS_PER_BOOK = 0.2
 NOW = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
-_serializer = TypeSerializer()
 STATUSES = [
     EnrichmentStatus.ENRICHED,
     EnrichmentStatus.NOT_FOUND,
@@ -128,10 +130,6 @@ def synthetic_library(
     return manifest, results
 
 
-def _item(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in values.items()}
-
-
 def store_job(
     session: boto3.Session, env: Any, manifest: JobManifest, results: list[BookResult]
 ) -> None:
@@ -153,29 +151,28 @@ def store_job(
         deadline=NOW + dt.timedelta(minutes=15),
     )
     dynamodb = session.client("dynamodb")
-    dynamodb.put_item(TableName=env.jobs_table, Item=_item(storage.job_record_to_item(record)))
-    expires_at = int((NOW + dt.timedelta(days=7)).timestamp())
+    dynamodb.put_item(TableName=env.jobs_table, Item=storage.job_record_to_item(record))
+    expires_at = storage.expires_at(NOW + dt.timedelta(days=7))
     for start in range(0, len(results), 25):
         dynamodb.batch_write_item(
             RequestItems={
                 env.jobs_table: [
                     {
                         "PutRequest": {
-                            "Item": _item(
-                                {
-                                    "pk": storage.job_pk(result.job_id),
-                                    "sk": storage.book_sk(result.book_id),
-                                    # A string attribute, as the book processor
-                                    # stores it (services/book_processor/progress.py).
-                                    "result": encode(result).decode(),
-                                    "outcome": (
+                            "Item": {
+                                **storage.book_key(result.job_id, result.book_id),
+                                # A string attribute, as the book processor stores it
+                                # (services/book_processor/progress.py).
+                                RESULT_ATTRIBUTE: {"S": encode(result).decode()},
+                                OUTCOME_ATTRIBUTE: {
+                                    "S": (
                                         "failed"
                                         if result.status == EnrichmentStatus.FAILED
                                         else "succeeded"
-                                    ),
-                                    "expires_at": expires_at,
-                                }
-                            )
+                                    )
+                                },
+                                TTL_ATTRIBUTE: expires_at,
+                            }
                         }
                     }
                     for result in results[start : start + 25]
@@ -286,7 +283,7 @@ def aggregate_once(
     counter = RequestCounter(dynamodb, s3)
     stages = StageTimes()
     deps = AggregatorDependencies.create(
-        AggregatorSettings.from_environment(env.as_env()),
+        Settings.from_environment(env.as_env()),
         dynamodb=dynamodb,
         s3=s3,
         clock=lambda: NOW,

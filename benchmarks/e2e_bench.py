@@ -1,7 +1,10 @@
 """End-to-end figures: one export through the whole local pipeline, upload to dashboard.
 
-    /work/venv313/bin/python -m benchmarks.e2e_bench [--books 564] [--latency 0.2]
-                                                     [--concurrency 50] [--aws server]
+    python -m benchmarks.e2e_bench [--books 564] [--latency 0.2] [--concurrency 50]
+                                   [--aws server]
+
+(from the repository root, in a CPython 3.13 environment with the python-default resolve's
+requirements; `./pants run benchmarks/e2e_bench.py -- ARGS` runs the same)
 
 A synthetic export (tests/support/exports.py) against the loopback Open Library and Google
 Books (tests/support/upstream_server.py) with `--latency` seconds added to every upstream
@@ -27,7 +30,7 @@ from contracts.messages import JobStatus
 from local_runtime.emulator import server_process_id
 from local_runtime.instrumentation import OTHER_THREADS, RUNTIME
 from local_runtime.pipeline import RunOptions, run_pipeline
-from tests.e2e.catalogue import catalogue_for
+from tests.support.catalogue import catalogue_for
 from tests.support.exports import synthetic_export
 from tests.support.upstream_server import FixtureBook, UpstreamServer
 

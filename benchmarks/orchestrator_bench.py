@@ -2,6 +2,9 @@
 
     python -m benchmarks.orchestrator_bench
 
+(from the repository root, in a CPython 3.13 environment with the python-default resolve's
+requirements; `./pants run benchmarks/orchestrator_bench.py -- ARGS` runs the same)
+
 1. Throughput: parse + validate + encode every BookTask of a 10,000-row synthetic export,
    against a bare `csv.reader` pass over the same bytes in the same run (target ratio >= 1/3).
 2. Peak memory of the orchestrator's in-memory work for a 100,000-row export (read the file,
@@ -177,7 +180,9 @@ def requests_per_book() -> None:
 
     from contracts.storage import new_job_id, upload_key
     from local_runtime.resources import create_resources
-    from services.orchestrator.orchestrate import Clients, Settings, Upload, run_job
+    from services.orchestrator.jobs import JobStore
+    from services.orchestrator.orchestrate import Clients, Upload, run_job
+    from services.orchestrator.settings import Settings
     from tests.support.exports import synthetic_export
 
     for name, value in {
@@ -200,13 +205,18 @@ def requests_per_book() -> None:
             task_queue_url=env.task_queue_url,
             completion_queue_url=env.completion_queue_url,
         )
-        clients = Clients.from_session(session, settings)
+        dynamodb = session.client("dynamodb")
+        clients = Clients(
+            s3=session.client("s3"),
+            sqs=session.client("sqs"),
+            jobs=JobStore(dynamodb, settings.jobs_table),
+        )
         operations: Counter[str] = Counter()
 
         def count(model: Any, **_: Any) -> None:
             operations[model.name] += 1
 
-        for client in (clients.s3, clients.sqs, clients.jobs._table.meta.client):
+        for client in (clients.s3, clients.sqs, dynamodb):
             client.meta.events.register("before-call.*.*", count)
         started = time.perf_counter()
         outcome = run_job(Upload(job_id=job_id, key=key), settings, clients)

@@ -1,15 +1,20 @@
 """Fixes to moto (5.2.x) and botocore that a concurrent pipeline on one machine needs;
 process-wide and idempotent.
 
-1. Concurrency. moto serves requests on many threads (in-process, and in server mode) but its
-   DynamoDB backend is not thread-safe: TransactWriteItems deep-copies the whole table for its
-   rollback while other threads write to it ("dictionary changed size during iteration"), and a
-   rollback puts that copy back over whatever others wrote meanwhile, so results are lost.
-   DynamoDB is linearisable per item; serving one DynamoDB request at a time is faithful, and
-   costs little as every request holds the GIL anyway.
+1. One request-level lock. moto serves requests on many threads (in-process, and in server
+   mode) but its DynamoDB backend is not thread-safe: TransactWriteItems deep-copies the tables
+   it touches for its rollback while other threads write to them ("dictionary changed size
+   during iteration"), a rollback puts that copy back over whatever others wrote meanwhile, and
+   a thread switch inside a conditional write lets two requests pass one condition. DynamoDB is
+   linearisable per item and S3 per key; serving each DynamoDB and S3 request whole, one at a
+   time (`request_lock`), is faithful, and costs little as every request holds the GIL anyway.
+   SQS requests are not serialised: a long poll waits inside its request, and moto's queues
+   guard their own messages. The lock is taken where every request of those services enters
+   moto's backend code, in-process and in server mode alike, so tests that race requests need
+   nothing of their own (`tests/conftest.py` applies the emulator fixes).
 
-2. Cost. That whole-table copy makes each transaction O(table size): 20-40 ms per book once a
-   job has a few hundred results, where DynamoDB takes a few milliseconds. With requests
+2. Cost. moto's whole-table copy makes each transaction O(table size): 20-40 ms per book once
+   a job has a few hundred results, where DynamoDB takes a few milliseconds. With requests
    serialised, the rollback only needs the items the transaction touches: they are copied
    before it runs and restored if it is cancelled, with the same outcome as moto's rollback.
 
@@ -27,7 +32,9 @@ process-wide and idempotent.
 5. Cold starts. Every execution environment builds its own boto3 session, which parses
    botocore's JSON models again (about 0.1 s of CPU each). In AWS those cold starts run on
    separate machines; here they would queue for one interpreter. One process-wide loader
-   serves the same parsed (read-only) models to every session.
+   serves the same parsed (read-only) models to every session. Measured: it saves 112-124 ms
+   of the 121-133 ms of CPU that a session and its three clients cost with the other client
+   fixes: 5.6-6.2 s of CPU for the 50 environments of benchmarks/e2e_bench.py.
 
 6. Query cost. For every page of a Query moto sorts the whole table (all partitions) by
    comparing DynamoTypes, which converts both values again at each comparison: O(table size
@@ -66,7 +73,8 @@ process-wide and idempotent.
    renames them again: a third of the CPU of a session and its three clients, paid again by
    every execution environment. Both answers are pure functions (of the event name, for the
    default alias table, which botocore never changes; of the handler's function), so they
-   are remembered process-wide.
+   are remembered process-wide. Measured: it saves 9.4-12.7 ms of CPU per environment (about
+   half of what is left), 0.47-0.64 s per run of 50.
 
 11. SQS sends. To learn whether a queue deduplicates by content, moto's SendMessage computes
    every attribute of the queue, three of them by scanning all its messages: O(queue size)
@@ -80,7 +88,10 @@ process-wide and idempotent.
    environment for each of its clients. The methods depend only on the service model, which
    the shared loader (5) hands to every session as the same object, so they are built once
    per model and each client class gets its own dict of them (botocore's class hooks add to
-   that dict, never change the methods).
+   that dict, never change the methods). Measured: it saves 1.3-3.8 ms of CPU per environment
+   (13-28% of what is left; the ranges of five runs with and without it do not overlap),
+   0.07-0.19 s per run of 50: the smallest of the three, kept because it is measurable and
+   its check (the method's parameters) guards it like the others.
 
 13. Dispatch. moto's server finds the backend for each request's host by listing the
    directories of the moto package and then trying the URL patterns of every service: a few
@@ -88,65 +99,191 @@ process-wide and idempotent.
    the host and on the installed moto, so it is remembered per host.
 
 Fixes 5, 10 and 12 are the client side's (`apply_client_fixes`); a process whose moto runs in
-another process needs only those.
+another process needs only those. Each is kept because it pays: the figures above are from
+`python -m benchmarks.client_fixes_bench`, twice (one run on an idle machine, one beside other
+builds): the median CPU of 5 fresh processes per variant, per execution environment for a boto3
+session and its S3, SQS and DynamoDB clients: 134-149 ms without any of the three, 9.1-9.7 ms
+with all three.
+
+Guards. Every fix replaces private internals of one pinned moto and botocore (`VERIFIED_WITH`).
+`apply_*` refuses other versions with `EmulatorFixesNotVerified`, which names this file: re-verify
+each fix against the new code, run `tests/e2e/test_emulator_fixes.py` (one test per fix proves
+it is installed and still has its effect), then update `VERIFIED_WITH`. Each replacement also
+checks, when it is applied, what it relies on (a method's parameters, a call in moto's source),
+so that a change the version check cannot see fails loudly instead of making the fix a no-op.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
+import importlib
+import inspect
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-_lock = threading.RLock()
-_applied: set[str] = set()
+# The versions every fix was verified against; see "Guards" above.
+VERIFIED_WITH: dict[str, str] = {"moto": "5.2.5", "botocore": "1.44.8"}
+THIS_FILE = "local_runtime/emulator_fixes.py"
+
+# Held for the whole of every DynamoDB and S3 request moto serves (fix 1); re-entrant, so that
+# the fixes that run inside a request may take it again.
+request_lock = threading.RLock()
+_apply_lock = threading.Lock()
+_installed: set[int] = set()
+# What each installed fix replaced: (owner, attribute name).
+REPLACED: dict[int, list[tuple[Any, str]]] = {}
+
+
+class EmulatorFixesNotVerified(RuntimeError):
+    """The installed moto or botocore is not what the fixes were verified with, or an internal
+    a fix relies on has changed: the fixes must be checked again before they are used."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Fix:
+    number: int
+    summary: str
+    package: str  # "moto" or "botocore": what it patches
+    install: Callable[[], None]
+
+
+def _fixes() -> dict[int, Fix]:
+    fixes = [
+        Fix(1, "one request-level lock for DynamoDB and S3", "moto", _serialise_requests),
+        Fix(2, "a transaction's rollback copies only its items", "moto", _rollback_only_touched),
+        Fix(3, "SQS visibility and retention without attribute scans", "moto", _cheaper_sqs),
+        Fix(4, "per-request reflection cached", "moto", _cache_request_reflection),
+        Fix(5, "one botocore loader for every session", "botocore", _share_botocore_loader),
+        Fix(6, "a Query reads only its partition", "moto", _query_reads_only_its_partition),
+        Fix(7, "alias lookups cached for plain dicts", "moto", _cache_alias_lookups_for_dicts),
+        Fix(8, "top-level projections copied", "moto", _project_top_level_names_by_copy),
+        Fix(9, "plain AttributeValues copied", "moto", _copy_plain_attribute_values),
+        Fix(10, "handler registration answers remembered", "botocore", _remember_registrations),
+        Fix(11, "SQS sends count no messages", "moto", _send_to_standard_queues_without_counting),
+        Fix(12, "client methods built once per model", "botocore", _build_client_methods_once),
+        Fix(13, "the server's backend remembered per host", "moto", _look_up_backends_once),
+    ]
+    return {fix.number: fix for fix in fixes}
+
+
+FIXES: dict[int, Fix] = {}  # filled below, once the installers are defined
+CLIENT_FIXES = frozenset({5, 10, 12})  # botocore's: the side of a process whose moto is elsewhere
 
 
 def apply_client_fixes() -> None:
-    """The fixes to botocore (5, 10, 12): for a process whose clients talk to moto elsewhere."""
-    with _lock:
-        if "client" in _applied:
-            return
-        _share_botocore_loader()
-        _remember_handler_registration_answers()
-        _build_client_methods_once_per_model()
-        _applied.add("client")
+    """The fixes to botocore: for a process whose clients talk to moto elsewhere."""
+    apply_fixes(CLIENT_FIXES)
 
 
 def apply_emulator_fixes() -> None:
     """Every fix: for the process moto runs in (in-process, or the server's own process)."""
-    apply_client_fixes()
-    with _lock:
-        if "emulator" in _applied:
-            return
-        _serialise_dynamodb_requests()
-        _rollback_only_touched_items()
-        _cheaper_sqs_bookkeeping()
-        _cache_request_reflection()
-        _query_reads_only_its_partition()
-        _cache_alias_lookups_for_dicts()
-        _project_top_level_names_by_copy()
-        _copy_plain_attribute_values()
-        _send_to_standard_queues_without_counting()
-        _look_up_backends_once_per_host()
-        _applied.add("emulator")
+    apply_fixes(FIXES)
 
 
-def _serialise_dynamodb_requests() -> None:
+def apply_fixes(numbers: Iterable[int]) -> None:
+    """Installs these fixes (each once, process-wide), after checking the installed versions
+    of what they patch. Raises EmulatorFixesNotVerified rather than install a fix that may no
+    longer do what it says."""
+    with _apply_lock:
+        wanted = [FIXES[number] for number in sorted(set(numbers)) if number not in _installed]
+        verify_versions({fix.package for fix in wanted})
+        for fix in wanted:
+            fix.install()
+            _installed.add(fix.number)
+
+
+def installed_fixes() -> frozenset[int]:
+    return frozenset(_installed)
+
+
+def verify_versions(packages: Iterable[str]) -> None:
+    for package in sorted(packages):
+        # The module's own version: package metadata is not on every path a runtime uses
+        # (a PEX, a Pants sandbox), the module always is.
+        installed = str(importlib.import_module(package).__version__)
+        if installed != VERIFIED_WITH[package]:
+            raise EmulatorFixesNotVerified(
+                f"{THIS_FILE} was verified with {package} {VERIFIED_WITH[package]}, and "
+                f"{package} {installed} is installed: re-verify every fix of {THIS_FILE} "
+                "against it (tests/e2e/test_emulator_fixes.py), then update VERIFIED_WITH"
+            )
+
+
+def _replace(owner: Any, name: str, fix: int, replacement: Any, *, parameters: str = "") -> Any:
+    """Puts `replacement` in place of `owner.name` and returns what was there. `parameters`
+    ("self, hash_key, ...") are the names the replacement relies on; a mismatch is refused."""
+    original: Any = getattr(owner, name, None)
+    if original is None:
+        _refuse(fix, f"{_name(owner)}.{name} no longer exists")
+    if parameters:
+        function: Any = original.fget if isinstance(original, property) else original
+        found = ", ".join(inspect.signature(function).parameters)
+        if found != parameters:
+            _refuse(fix, f"{_name(owner)}.{name} takes ({found}), not ({parameters})")
+    try:
+        replacement.emulator_fix = fix  # lets tests see that the fix is installed
+    except AttributeError:  # a property: its getter carries the mark
+        replacement.fget.emulator_fix = fix
+    setattr(owner, name, replacement)
+    REPLACED.setdefault(fix, []).append((owner, name))
+    return original
+
+
+def _requires_source(fix: int, function: Any, *fragments: str) -> None:
+    """The fix relies on `function` doing what these lines of its source do."""
+    source = inspect.getsource(function)
+    for fragment in fragments:
+        if fragment not in source:
+            _refuse(fix, f"{function.__qualname__} no longer contains {fragment!r}")
+
+
+def _refuse(fix: int, problem: str) -> Any:
+    raise EmulatorFixesNotVerified(f"fix {fix} of {THIS_FILE}: {problem}; re-verify it")
+
+
+def _name(owner: Any) -> str:
+    return str(getattr(owner, "__qualname__", getattr(owner, "__name__", owner)))
+
+
+def fix_of(function: Any) -> int | None:
+    """The number of the fix that installed `function` (None: not a fix's)."""
+    function = function.fget if isinstance(function, property) else function
+    function = getattr(function, "__func__", function)
+    number: int | None = getattr(function, "emulator_fix", None)
+    return number
+
+
+# --- 1 -----------------------------------------------------------------------------------------
+
+
+def _serialise_requests() -> None:
     from moto.dynamodb.responses import DynamoHandler
+    from moto.s3.responses import S3Response
 
-    unlocked: Callable[[Any], Any] = DynamoHandler.call_action
+    def locked(unlocked: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(unlocked)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with request_lock:
+                return unlocked(*args, **kwargs)
 
-    def call_action(self: Any) -> Any:
-        with _lock:
-            return unlocked(self)
+        return call
 
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+    # Every DynamoDB request runs its action in call_action; every S3 request enters through
+    # one of the responses its URL patterns dispatch to (moto/s3/urls.py).
+    _requires_source(1, DynamoHandler._dispatch, "self.call_action()")
+    _replace(DynamoHandler, "call_action", 1, locked(DynamoHandler.call_action))
+    for name in ("ambiguous_response", "bucket_response", "key_response"):
+        _replace(S3Response, name, 1, locked(getattr(S3Response, name)))
 
 
-def _rollback_only_touched_items() -> None:
+# --- 2 -----------------------------------------------------------------------------------------
+
+
+def _rollback_only_touched() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
@@ -154,6 +291,8 @@ def _rollback_only_touched_items() -> None:
     whole_table_copy: Callable[[Any, list[dict[str, Any]]], None] = (
         DynamoDBBackend.transact_write_items
     )
+    # moto's backup is a deep copy of each table the transaction names, put back on failure.
+    _requires_source(2, whole_table_copy, "copy.deepcopy(", "self.tables[table_name]")
 
     def touched_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[Any]:
         snapshots: list[tuple[Any, Any, Any, Any]] = []
@@ -182,7 +321,7 @@ def _rollback_only_touched_items() -> None:
                 table.items[hash_value] = item
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        with _lock:
+        with request_lock:
             snapshots = touched_items(self, transact_items)
             # moto's own "backup" becomes the live table, so its rollback changes nothing
             # and the touched items are restored here instead.
@@ -195,10 +334,21 @@ def _rollback_only_touched_items() -> None:
             finally:
                 del Table.__deepcopy__  # type: ignore[attr-defined]
 
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    if hasattr(Table, "__deepcopy__"):
+        _refuse(2, "moto's Table now has a __deepcopy__ of its own")
+    _replace(
+        DynamoDBBackend,
+        "transact_write_items",
+        2,
+        transact_write_items,
+        parameters="self, transact_items",
+    )
 
 
-def _cheaper_sqs_bookkeeping() -> None:
+# --- 3 -----------------------------------------------------------------------------------------
+
+
+def _cheaper_sqs() -> None:
     import moto.sqs.models as sqs_models
 
     datetime_based: Callable[..., float] = sqs_models.unix_time_millis  # type: ignore[attr-defined]
@@ -206,7 +356,7 @@ def _cheaper_sqs_bookkeeping() -> None:
     def unix_time_millis(moment: Any = None) -> float:
         return time.time() * 1000.0 if moment is None else datetime_based(moment)
 
-    sqs_models.unix_time_millis = unix_time_millis  # type: ignore[attr-defined,assignment]
+    _replace(sqs_models, "unix_time_millis", 3, unix_time_millis, parameters="dt")
 
     def is_message_valid_based_on_retention_period(
         self: Any, queue_name: str, message: Any
@@ -214,9 +364,16 @@ def _cheaper_sqs_bookkeeping() -> None:
         retention_seconds = int(self.get_queue(queue_name).message_retention_period)
         return bool(retention_seconds + message.sent_timestamp / 1000 > time.time())
 
-    sqs_models.SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
-        is_message_valid_based_on_retention_period
+    _replace(
+        sqs_models.SQSBackend,
+        "is_message_valid_based_on_retention_period",
+        3,
+        is_message_valid_based_on_retention_period,
+        parameters="self, queue_name, message",
     )
+
+
+# --- 4 -----------------------------------------------------------------------------------------
 
 
 def _cache_request_reflection() -> None:
@@ -226,15 +383,27 @@ def _cache_request_reflection() -> None:
     import moto.core.utils
 
     responses: Any = moto.core.responses
-    responses.method_names_from_class = functools.cache(moto.core.utils.method_names_from_class)
+    _replace(
+        responses,
+        "method_names_from_class",
+        4,
+        functools.cache(moto.core.utils.method_names_from_class),
+    )
     uncached = moto.core.utils.camelcase_to_underscores
     cached = functools.lru_cache(maxsize=8192)(uncached)
+    # The name is bound in every moto module that imported it; modules imported later bind it
+    # from moto.core.utils, which gets the cached one too.
+    if getattr(responses, "camelcase_to_underscores", None) is not uncached:
+        _refuse(4, "moto.core.responses no longer calls moto.core.utils.camelcase_to_underscores")
     for name, module in list(sys.modules.items()):
         if (
             name.startswith("moto.")
             and getattr(module, "camelcase_to_underscores", None) is uncached
         ):
-            setattr(module, "camelcase_to_underscores", cached)  # noqa: B010 - a module
+            _replace(module, "camelcase_to_underscores", 4, cached)
+
+
+# --- 5 -----------------------------------------------------------------------------------------
 
 
 def _share_botocore_loader() -> None:
@@ -250,13 +419,24 @@ def _share_botocore_loader() -> None:
                 loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
             return loaders[search_path_string]
 
-    botocore.session.create_loader = create_loader  # type: ignore[attr-defined]
+    _replace(botocore.session, "create_loader", 5, create_loader, parameters="search_path_string")
+
+
+# --- 6 -----------------------------------------------------------------------------------------
+
+# Table.query's parameters, read by position when moto passes them positionally.
+_QUERY_PARAMETERS = (
+    "self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, "
+    "scan_index_forward, projection_expressions, index_name, consistent_read, "
+    "filter_expression, hash_key_conditions, range_key_conditions, filter_kwargs"
+)
 
 
 def _query_reads_only_its_partition() -> None:
     from moto.dynamodb.models.table import Table
 
     whole_table_query: Callable[..., Any] = Table.query
+    _requires_source(6, whole_table_query, "self.all_items()")
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
@@ -274,14 +454,14 @@ def _query_reads_only_its_partition() -> None:
             items = sorted(partition.values(), key=lambda item: item.range_key.cast_value)
             return _after_start_key(self, hash_key, items, *_start_and_direction(args, kwargs))
 
-        with _lock:  # the table's own `all_items` is shadowed for this call only
+        with request_lock:  # the table's own `all_items` is shadowed for this call only
             self.all_items = partition_items
             try:
                 return whole_table_query(self, hash_key, *args, **kwargs)
             finally:
                 del self.all_items
 
-    Table.query = query  # type: ignore[method-assign]
+    _replace(Table, "query", 6, query, parameters=_QUERY_PARAMETERS)
 
 
 def _start_and_direction(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, bool]:
@@ -314,15 +494,21 @@ def _after_start_key(
     return items[: bisect_left(values, start_range.cast_value)]
 
 
+# --- 7 -----------------------------------------------------------------------------------------
+
+
 def _cache_alias_lookups_for_dicts() -> None:
+    from moto.core.constants import MISSING
     from moto.core.serialize import AttributePicker, XFormedAttributePicker
 
     for picker in (AttributePicker, XFormedAttributePicker):
-        picker.get_possible_keys = _cached_for_dicts(  # type: ignore[method-assign,assignment]
-            picker.get_possible_keys
+        _replace(
+            picker,
+            "get_possible_keys",
+            7,
+            _cached_for_dicts(picker.get_possible_keys),
+            parameters="self, context",
         )
-
-    from moto.core.constants import MISSING
 
     general_pick: Callable[[Any, Any], Any] = AttributePicker.__call__
 
@@ -338,7 +524,7 @@ def _cache_alias_lookups_for_dicts() -> None:
                 return value
         return None
 
-    AttributePicker.__call__ = pick  # type: ignore[method-assign]
+    _replace(AttributePicker, "__call__", 7, pick, parameters="self, context")
 
 
 def _cached_for_dicts(
@@ -363,7 +549,11 @@ def _cached_for_dicts(
             keys = known[lookup] = tuple(possible_keys(self, context))
         return iter(keys)
 
+    get_possible_keys.known = known  # type: ignore[attr-defined]  # for tests
     return get_possible_keys
+
+
+# --- 8 -----------------------------------------------------------------------------------------
 
 
 def _project_top_level_names_by_copy() -> None:
@@ -386,8 +576,10 @@ def _project_top_level_names_by_copy() -> None:
         projected.attrs = attrs
         return projected
 
-    Item.project = project  # type: ignore[method-assign]
+    _replace(Item, "project", 8, project, parameters="self, projection_expressions")
 
+
+# --- 9 -----------------------------------------------------------------------------------------
 
 _NOT_PLAIN = object()  # a value the plain copy does not handle: moto serialises it itself
 
@@ -442,6 +634,9 @@ def plain_attribute_value(value: Any, members: tuple[str, ...]) -> Any:
     return serialized
 
 
+_ATTRIBUTE_VALUE_MEMBERS = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
+
+
 def _copy_plain_attribute_values() -> None:
     from moto.core.serialize import (
         DEFAULT_ALIAS_PROVIDERS,
@@ -483,19 +678,27 @@ def _copy_plain_attribute_values() -> None:
                 return
         general_structure(self, serialized, value, shape, key)
 
-    BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
+    _replace(
+        BaseJSONSerializer,
+        "_serialize_type_structure",
+        9,
+        serialize_structure,
+        parameters="self, serialized, value, shape, key",
+    )
 
 
-_ATTRIBUTE_VALUE_MEMBERS = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
+# --- 10 ----------------------------------------------------------------------------------------
 
 
-def _remember_handler_registration_answers() -> None:
+def _remember_registrations() -> None:
     import weakref
 
     import botocore.hooks
 
     aliaser_init: Callable[..., None] = botocore.hooks.EventAliaser.__init__
     default_alias_names: dict[str, str] = {}
+    if "_alias_name_cache" not in inspect.getsource(botocore.hooks.EventAliaser):
+        _refuse(10, "botocore's EventAliaser no longer caches in _alias_name_cache")
 
     def init(self: Any, event_emitter: Any, event_aliases: Any = None) -> None:
         aliaser_init(self, event_emitter, event_aliases)
@@ -503,7 +706,13 @@ def _remember_handler_registration_answers() -> None:
         if event_aliases is None or event_aliases == botocore.hooks.EVENT_ALIASES:
             self._alias_name_cache = default_alias_names
 
-    botocore.hooks.EventAliaser.__init__ = init  # type: ignore[method-assign]
+    _replace(
+        botocore.hooks.EventAliaser,
+        "__init__",
+        10,
+        init,
+        parameters="self, event_emitter, event_aliases",
+    )
 
     inspect_signature: Callable[[Any], Any] = botocore.hooks.accepts_kwargs
     verdicts: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -523,8 +732,10 @@ def _remember_handler_registration_answers() -> None:
             verdicts[function] = verdict
         return verdict
 
-    botocore.hooks.accepts_kwargs = accepts_kwargs  # type: ignore[attr-defined]
+    _replace(botocore.hooks, "accepts_kwargs", 10, accepts_kwargs, parameters="func")
 
+
+# --- 11 ----------------------------------------------------------------------------------------
 
 _sending = threading.local()  # .queue: the standard queue this thread is sending to
 
@@ -545,7 +756,7 @@ def _send_to_standard_queues_without_counting() -> None:
             assert counted.fget is not None
             return counted.fget(queue)
 
-        setattr(Queue, name, property(count))
+        _replace(Queue, name, 11, property(count), parameters="self")
 
     send: Callable[..., Any] = SQSBackend.send_message
 
@@ -559,10 +770,13 @@ def _send_to_standard_queues_without_counting() -> None:
         finally:
             _sending.queue = None
 
-    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+    _replace(SQSBackend, "send_message", 11, send_message)
 
 
-def _build_client_methods_once_per_model() -> None:
+# --- 12 ----------------------------------------------------------------------------------------
+
+
+def _build_client_methods_once() -> None:
     import botocore.client
 
     client_creator: Any = botocore.client.ClientCreator
@@ -582,10 +796,15 @@ def _build_client_methods_once_per_model() -> None:
                 built[id(description)] = known
         return dict(known[1])
 
-    client_creator._create_methods = create_methods
+    _replace(
+        client_creator, "_create_methods", 12, create_methods, parameters="self, service_model"
+    )
 
 
-def _look_up_backends_once_per_host() -> None:
+# --- 13 ----------------------------------------------------------------------------------------
+
+
+def _look_up_backends_once() -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     look_up: Callable[[Any, str | None], Any] = DomainDispatcherApplication.get_backend_for_host
@@ -597,4 +816,13 @@ def _look_up_backends_once_per_host() -> None:
             backends[host] = look_up(self, host)
         return backends[host]
 
-    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+    _replace(
+        DomainDispatcherApplication,
+        "get_backend_for_host",
+        13,
+        get_backend_for_host,
+        parameters="self, host",
+    )
+
+
+FIXES.update(_fixes())

@@ -93,9 +93,8 @@ class SqsEventSourceMapping:
             raise ValueError(f"batch size must be 1-{MAX_RECEIVE_BATCH}")
         self._sqs = sqs
         self.queue_url = queue_url
-        self.queue_arn: str = sqs.get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
+        self._queue_arn: str | None = None  # asked for on first use, not in the constructor
+        self._arn_lock = threading.Lock()
         self.function = function
         self.concurrency = concurrency
         self.batch_size = batch_size
@@ -107,7 +106,18 @@ class SqsEventSourceMapping:
         self._stop = stop
         self._threads: list[threading.Thread] = []
 
+    @property
+    def queue_arn(self) -> str:
+        """The queue's ARN, as the SQS event names it (GetQueueAttributes, once)."""
+        with self._arn_lock:
+            if self._queue_arn is None:
+                self._queue_arn = self._sqs.get_queue_attributes(
+                    QueueUrl=self.queue_url, AttributeNames=["QueueArn"]
+                )["Attributes"]["QueueArn"]
+            return self._queue_arn
+
     def start(self) -> None:
+        self.queue_arn  # noqa: B018 - looked up before the pollers start, not by each of them
         for number in range(self.concurrency):
             thread = threading.Thread(
                 target=self._run,

@@ -1,27 +1,32 @@
-"""The AWS resources of one deployment, as the CDK stack defines them, created on an emulator.
+"""The AWS resources of one deployment, created on an emulator from the definitions infra
+deploys (contracts/layout.py, through `local_runtime.resource_requests`).
 
-Names and settings mirror infra/ so that the services see the same environment locally and in
-AWS; `ServiceEnvironment.as_env()` gives the variables the Lambda functions receive.
+The bucket, both tables with their TTL and index, and every queue infra deploys: the task and
+completion queues, each with its dead-letter queue, and the orchestrator's failed-uploads
+queue. `ServiceEnvironment.as_env()` gives the variables the Lambda functions receive.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
-from contracts import storage
-
-# Mirrors infra: visibility timeout >= 6x the processor's timeout, DLQ after 5 receives.
-PROCESSOR_TIMEOUT_SECONDS = 60
-TASK_VISIBILITY_TIMEOUT_SECONDS = 6 * PROCESSOR_TIMEOUT_SECONDS
-MAX_RECEIVE_COUNT = 5
-DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+from contracts import layout
+from local_runtime.resource_requests import (
+    DEFAULT_PREFIX,
+    bucket_name,
+    create_table_request,
+    dead_letter_queue_attributes,
+    queue_name,
+    table_name,
+    time_to_live_request,
+    work_queue_attributes,
+)
 
 
 @dataclasses.dataclass(frozen=True)
 class ServiceEnvironment:
-    """The configuration every service reads from its environment."""
+    """The configuration every service reads from its environment, and the queues around it."""
 
     data_bucket: str
     jobs_table: str
@@ -29,7 +34,9 @@ class ServiceEnvironment:
     task_queue_url: str
     task_dlq_url: str
     completion_queue_url: str
-    max_receive_count: int = MAX_RECEIVE_COUNT
+    completion_dlq_url: str = ""
+    failed_uploads_url: str = ""
+    max_receive_count: int = layout.MAX_RECEIVE_COUNT
 
     def as_env(self) -> dict[str, str]:
         return {
@@ -45,16 +52,20 @@ class ServiceEnvironment:
 def create_resources(
     session: Any,
     *,
-    prefix: str = "goodreads-stats",
-    task_visibility_timeout: int = TASK_VISIBILITY_TIMEOUT_SECONDS,
-    max_receive_count: int = MAX_RECEIVE_COUNT,
+    prefix: str = DEFAULT_PREFIX,
+    task_visibility_timeout: int | None = None,
+    max_receive_count: int | None = None,
 ) -> ServiceEnvironment:
-    """Creates bucket, tables and queues with a boto3 session pointed at the emulator."""
+    """Creates bucket, tables and queues with a boto3 session pointed at the emulator.
+
+    `task_visibility_timeout` (a local run's scaled processor timeout) and `max_receive_count`
+    replace the layout's values for the task queue; everything else is as deployed.
+    """
     s3 = session.client("s3")
     dynamodb = session.client("dynamodb")
     sqs = session.client("sqs")
 
-    bucket = f"{prefix}-data"
+    bucket = bucket_name(prefix)
     s3.create_bucket(Bucket=bucket)
     s3.put_public_access_block(
         Bucket=bucket,
@@ -66,71 +77,46 @@ def create_resources(
         },
     )
 
-    jobs_table = f"{prefix}-jobs"
-    dynamodb.create_table(
-        TableName=jobs_table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "open_shard", "AttributeType": "S"},
-            {"AttributeName": "deadline", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": storage.OPEN_JOBS_INDEX,
-                "KeySchema": [
-                    {"AttributeName": "open_shard", "KeyType": "HASH"},
-                    {"AttributeName": "deadline", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
-        ],
-    )
-    cache_table = f"{prefix}-cache"
-    dynamodb.create_table(
-        TableName=cache_table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-    )
-    for table in (jobs_table, cache_table):
-        dynamodb.update_time_to_live(
-            TableName=table,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
-        )
+    for table in layout.TABLES:
+        dynamodb.create_table(**create_table_request(table, prefix))
+    for table in layout.TABLES:
+        dynamodb.update_time_to_live(**time_to_live_request(table, prefix))
 
-    dlq_url = sqs.create_queue(
-        QueueName=f"{prefix}-tasks-dlq",
-        Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)},
-    )["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    task_queue_url = sqs.create_queue(
-        QueueName=f"{prefix}-tasks",
-        Attributes={
-            "VisibilityTimeout": str(task_visibility_timeout),
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}
-            ),
-        },
-    )["QueueUrl"]
-    completion_queue_url = sqs.create_queue(
-        QueueName=f"{prefix}-completions",
-        Attributes={"VisibilityTimeout": "120"},
-    )["QueueUrl"]
+    def dead_letter_queue(queue: layout.DeadLetterQueue) -> tuple[str, str]:
+        url: str = sqs.create_queue(
+            QueueName=queue_name(queue, prefix), Attributes=dead_letter_queue_attributes(queue)
+        )["QueueUrl"]
+        arn: str = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        return url, arn
+
+    def work_queue(queue: layout.Queue, dead_letter_arn: str, **overrides: Any) -> str:
+        url: str = sqs.create_queue(
+            QueueName=queue_name(queue, prefix),
+            Attributes=work_queue_attributes(queue, dead_letter_arn, **overrides),
+        )["QueueUrl"]
+        return url
+
+    tasks = layout.TASK_QUEUE
+    if max_receive_count is not None:
+        tasks = dataclasses.replace(tasks, max_receive_count=max_receive_count)
+    task_dlq_url, task_dlq_arn = dead_letter_queue(tasks.dead_letter)
+    task_queue_url = work_queue(
+        tasks, task_dlq_arn, visibility_timeout_seconds=task_visibility_timeout
+    )
+    completion_dlq_url, completion_dlq_arn = dead_letter_queue(layout.COMPLETION_QUEUE.dead_letter)
+    completion_queue_url = work_queue(layout.COMPLETION_QUEUE, completion_dlq_arn)
+    failed_uploads_url, _ = dead_letter_queue(layout.FAILED_UPLOADS_QUEUE)
 
     return ServiceEnvironment(
         data_bucket=bucket,
-        jobs_table=jobs_table,
-        cache_table=cache_table,
+        jobs_table=table_name(layout.JOBS_TABLE, prefix),
+        cache_table=table_name(layout.CACHE_TABLE, prefix),
         task_queue_url=task_queue_url,
-        task_dlq_url=dlq_url,
+        task_dlq_url=task_dlq_url,
         completion_queue_url=completion_queue_url,
-        max_receive_count=max_receive_count,
+        completion_dlq_url=completion_dlq_url,
+        failed_uploads_url=failed_uploads_url,
+        max_receive_count=tasks.max_receive_count,
     )

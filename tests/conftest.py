@@ -1,4 +1,9 @@
-"""Fixtures shared by every test: an embedded AWS (moto) with the deployment's resources."""
+"""Fixtures shared by every test: an embedded AWS (moto) with the deployment's resources.
+
+moto runs with the local runtime's emulator fixes (local_runtime/emulator_fixes.py), as it does
+in the local runtime: among them the request-level lock that makes each DynamoDB and S3
+request atomic, as the real services are, so that tests racing requests need nothing more.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local_runtime.emulator_fixes import apply_emulator_fixes
 from local_runtime.resources import ServiceEnvironment, create_resources
 
 _FAKE_CREDENTIALS = {
@@ -26,6 +32,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[boto3.Session, Servic
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    apply_emulator_fixes()
     with mock_aws():
         session = boto3.Session(region_name="us-east-1")
         env = create_resources(session)

@@ -15,18 +15,15 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3_notifications
+from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from contracts import layout
 from infra.goodreads_stats_infra.config import PipelineSettings, SettingsError
 from infra.goodreads_stats_infra.data_stack import DataStack
 from infra.goodreads_stats_infra.functions import ServiceFunction, ServiceFunctionProps
 from infra.goodreads_stats_infra.http_api import JobsHttpApi, JobsHttpApiProps
-from infra.goodreads_stats_infra.layout import (
-    JOB_RETENTION_DAYS,
-    PROCESSOR_TIMEOUT_SECONDS,
-    UPLOAD_PREFIX,
-)
 from infra.goodreads_stats_infra.monitoring import (
     BacklogAlarm,
     PipelineAlarms,
@@ -34,32 +31,30 @@ from infra.goodreads_stats_infra.monitoring import (
 )
 from infra.goodreads_stats_infra.queues import WorkQueues, WorkQueuesProps
 
-# Timeouts and memory. Lambda gives CPU in proportion to memory (a full vCPU at 1769 MB).
-# Parsing a 100,000-row export (the orchestrator's limit) peaks around 210 MB and is CPU bound,
-# as is sending ceil(n/10) SendMessageBatch calls: 1024 MB and 2 minutes leave a wide margin.
-ORCHESTRATOR_TIMEOUT: Final = Duration.minutes(2)
+# Timeouts and memory; the timeouts are contracts/layout.py's (the queues' visibility timeouts
+# and the local runtime follow them). Lambda gives CPU in proportion to memory (a full vCPU at
+# 1769 MB). Parsing a 100,000-row export (the orchestrator's limit) peaks around 210 MB and is
+# CPU bound, as is sending ceil(n/10) SendMessageBatch calls: 1024 MB and 2 minutes leave a
+# wide margin.
+ORCHESTRATOR_TIMEOUT: Final = Duration.seconds(layout.ORCHESTRATOR.timeout_seconds)
 ORCHESTRATOR_MEMORY_MB: Final = 1024
 # A batch of 10 books is bound by upstream latency and the politeness spacing (a few seconds);
 # 60 s leaves room for Retry-After waits, and the service cuts its waits to the time left.
 # A cold batch peaks under 20 MB; 512 MB is for the CPU share of TLS and JSON, not the memory.
-PROCESSOR_TIMEOUT: Final = Duration.seconds(PROCESSOR_TIMEOUT_SECONDS)
+PROCESSOR_TIMEOUT: Final = Duration.seconds(layout.BOOK_PROCESSOR.timeout_seconds)
 PROCESSOR_MEMORY_MB: Final = 512
 # One aggregation holds a job's manifest and all its result items: 10,000 books take about 2 s
 # and under 300 MB (benchmarks/aggregator_bench.py); 1024 MB and 60 s cover far larger
 # libraries. The timeout must stay below aggregationLeaseSeconds (checked below).
-AGGREGATOR_TIMEOUT: Final = Duration.seconds(60)
+AGGREGATOR_TIMEOUT: Final = Duration.seconds(layout.AGGREGATOR.timeout_seconds)
 AGGREGATOR_MEMORY_MB: Final = 1024
 # The API answers most requests in tens of milliseconds. 512 MB: a dashboard of up to ten times
 # DASHBOARD_INLINE_MAX_BYTES is read and gzip-compressed in memory. 60 s: API Gateway gives up
 # after 30 s, but a delete of a very large library (one item per book, 25 per BatchWriteItem,
 # 8 calls at a time) runs on and finishes; a retried DELETE completes whatever is left.
-API_TIMEOUT: Final = Duration.seconds(60)
+API_TIMEOUT: Final = Duration.seconds(layout.API.timeout_seconds)
 API_MEMORY_MB: Final = 512
 
-SQS_BATCH_SIZE: Final = 10  # above 10 Lambda requires a batching window of its own
-# Retried books come back one by one (each with its own delay); waiting up to 2 s gathers them
-# into fuller batches at a cost of at most 2 s of latency. Fresh jobs fill batches at once.
-PROCESSOR_BATCHING_WINDOW: Final = Duration.seconds(2)
 SWEEP_SCHEDULE: Final = events.Schedule.rate(Duration.minutes(1))
 
 
@@ -80,15 +75,7 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
         data = data_stack.data
         tables = data_stack.tables
 
-        self.queues = queues = WorkQueues(
-            self,
-            "Queues",
-            WorkQueuesProps(
-                processor_timeout=PROCESSOR_TIMEOUT,
-                processor_batching_window=PROCESSOR_BATCHING_WINDOW,
-                aggregator_timeout=AGGREGATOR_TIMEOUT,
-            ),
-        )
+        self.queues = queues = WorkQueues(self, "Queues", WorkQueuesProps())
         shared_environment = {
             "DATA_BUCKET": data.bucket.bucket_name,
             "JOBS_TABLE": tables.jobs.table_name,
@@ -110,7 +97,7 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
                     # library) is signalled by the orchestrator itself.
                     "COMPLETION_QUEUE_URL": queues.completions.queue_url,
                     "JOB_DEADLINE_SECONDS": str(settings.job_deadline_seconds),
-                    "JOB_RETENTION_DAYS": str(JOB_RETENTION_DAYS),  # the job item's TTL
+                    "JOB_RETENTION_DAYS": str(layout.JOB_RETENTION_DAYS),  # the job item's TTL
                 },
                 async_dead_letter_queue=queues.failed_uploads,
             ),
@@ -147,6 +134,8 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
                     "CACHE_TABLE": tables.cache.table_name,
                     "COMPLETION_QUEUE_URL": queues.completions.queue_url,
                     "MAX_RECEIVE_COUNT": str(queues.max_receive_count),
+                    # The result items' TTL: they expire with their job.
+                    "JOB_RETENTION_DAYS": str(layout.JOB_RETENTION_DAYS),
                     **_processor_tuning(settings),
                 },
             ),
@@ -175,12 +164,9 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
         )
         WorkQueues.grant_send(processor, queues.completions)
         processor.add_event_source(
-            event_sources.SqsEventSource(
+            _sqs_event_source(
                 queues.tasks,
-                batch_size=SQS_BATCH_SIZE,
-                max_batching_window=PROCESSOR_BATCHING_WINDOW,
-                # Without it Lambda deletes the failed messages of a batch too.
-                report_batch_item_failures=True,
+                layout.PROCESSOR_MAPPING,
                 # Caps the load on the upstream APIs (reserved concurrency would throttle).
                 max_concurrency=settings.processor_max_concurrency,
             )
@@ -210,9 +196,7 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
         tables.grant_query_jobs_and_open_jobs_index(aggregator)
         # The completion signal: processor (or orchestrator) -> completion queue -> aggregator.
         aggregator.add_event_source(
-            event_sources.SqsEventSource(
-                queues.completions, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True
-            )
+            _sqs_event_source(queues.completions, layout.AGGREGATOR_MAPPING)
         )
         # The sweep repeats every minute, so a failed or late sweep is never worth retrying.
         aggregator.configure_async_invoke(retry_attempts=0, max_event_age=Duration.minutes(2))
@@ -239,7 +223,7 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
                     # no CORS headers at all.
                     "ALLOWED_ORIGINS": ",".join(settings.allowed_origins),
                     # Sizes the ACCESS item's TTL so that it outlives the job item.
-                    "JOB_RETENTION_DAYS": str(JOB_RETENTION_DAYS),
+                    "JOB_RETENTION_DAYS": str(layout.JOB_RETENTION_DAYS),
                 },
             ),
         )
@@ -281,7 +265,7 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
         uploads_bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,
             s3_notifications.LambdaDestination(orchestrator),
-            s3.NotificationKeyFilter(prefix=UPLOAD_PREFIX),
+            s3.NotificationKeyFilter(prefix=layout.UPLOAD_PREFIX),
         )
         self._suppress_bucket_notifications_handler_findings()
 
@@ -354,6 +338,21 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
                 ],
                 apply_to_children=True,
             )
+
+
+def _sqs_event_source(
+    queue: sqs.IQueue, mapping: layout.EventSourceMapping, *, max_concurrency: int | None = None
+) -> event_sources.SqsEventSource:
+    """The mapping as contracts/layout.py defines it (the local runtime's pollers follow it)."""
+    window = mapping.batching_window_seconds
+    return event_sources.SqsEventSource(
+        queue,
+        batch_size=mapping.batch_size,
+        max_batching_window=Duration.seconds(window) if window else None,
+        # Without it Lambda deletes the failed messages of a batch too.
+        report_batch_item_failures=mapping.report_batch_item_failures,
+        max_concurrency=max_concurrency,
+    )
 
 
 def _processor_tuning(settings: PipelineSettings) -> dict[str, str]:

@@ -9,21 +9,16 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.goodreads_stats_infra.layout import (
-    DLQ_RETENTION_DAYS,
-    MAX_RECEIVE_COUNT,
-    SOURCE_RETENTION_DAYS,
-    VISIBILITY_TO_TIMEOUT_RATIO,
-)
+from contracts import layout
 
 
 @dataclasses.dataclass(frozen=True)
 class WorkQueuesProps:
-    processor_timeout: Duration  # the task queue's consumer
-    aggregator_timeout: Duration  # the completion queue's consumer
-    processor_batching_window: Duration = Duration.seconds(0)  # its event source mapping's
-    aggregator_batching_window: Duration = Duration.seconds(0)
-    max_receive_count: int = MAX_RECEIVE_COUNT
+    """The queues as contracts/layout.py defines them (the local runtime creates the same)."""
+
+    tasks: layout.Queue = layout.TASK_QUEUE  # consumed by the book processor
+    completions: layout.Queue = layout.COMPLETION_QUEUE  # consumed by the aggregator
+    failed_uploads: layout.DeadLetterQueue = layout.FAILED_UPLOADS_QUEUE
 
 
 class WorkQueues(Construct):  # type: ignore[misc]  # Any to mypy without the CDK installed
@@ -32,26 +27,23 @@ class WorkQueues(Construct):  # type: ignore[misc]  # Any to mypy without the CD
 
     def __init__(self, scope: Construct, id: str, props: WorkQueuesProps) -> None:
         super().__init__(scope, id)
-        if props.max_receive_count < MAX_RECEIVE_COUNT:
-            raise ValueError(f"maxReceiveCount below {MAX_RECEIVE_COUNT} loses throttled messages")
-        self.max_receive_count = props.max_receive_count
-        self.tasks_visibility_timeout = _visibility_timeout(
-            props.processor_timeout, props.processor_batching_window
+        for queue in (props.tasks, props.completions):
+            if queue.max_receive_count < layout.MAX_RECEIVE_COUNT:
+                raise ValueError(
+                    f"maxReceiveCount below {layout.MAX_RECEIVE_COUNT} loses throttled messages"
+                )
+        self.max_receive_count = props.tasks.max_receive_count
+        self.tasks_visibility_timeout = Duration.seconds(props.tasks.visibility_timeout_seconds)
+        self.tasks_dlq = _dead_letter_queue(self, props.tasks.dead_letter)
+        self.tasks = _work_queue(self, props.tasks, self.tasks_dlq)
+        self.completions_visibility_timeout = Duration.seconds(
+            props.completions.visibility_timeout_seconds
         )
-        self.tasks_dlq = _dead_letter_queue(self, "TasksDlq")
-        self.tasks = _work_queue(
-            self, "Tasks", self.tasks_visibility_timeout, self.tasks_dlq, props
-        )
-        self.completions_visibility_timeout = _visibility_timeout(
-            props.aggregator_timeout, props.aggregator_batching_window
-        )
-        self.completions_dlq = _dead_letter_queue(self, "CompletionsDlq")
-        self.completions = _work_queue(
-            self, "Completions", self.completions_visibility_timeout, self.completions_dlq, props
-        )
+        self.completions_dlq = _dead_letter_queue(self, props.completions.dead_letter)
+        self.completions = _work_queue(self, props.completions, self.completions_dlq)
         # S3 invokes the orchestrator asynchronously: an upload whose event still fails after
         # Lambda's retries lands here instead of vanishing (redrive: invoke with its job_id).
-        self.failed_uploads = _dead_letter_queue(self, "FailedUploads")
+        self.failed_uploads = _dead_letter_queue(self, props.failed_uploads)
 
     def dead_letter_queues(self) -> dict[str, sqs.Queue]:
         return {
@@ -68,38 +60,29 @@ class WorkQueues(Construct):  # type: ignore[misc]  # Any to mypy without the CD
         )
 
 
-def _visibility_timeout(consumer_timeout: Duration, batching_window: Duration) -> Duration:
-    """AWS's guidance for a queue that Lambda consumes: six times the function timeout (room
-    for retries of a throttled or failed batch) plus the mapping's batching window."""
-    return Duration.seconds(
-        VISIBILITY_TO_TIMEOUT_RATIO * consumer_timeout.to_seconds() + batching_window.to_seconds()
-    )
-
-
-def _dead_letter_queue(scope: Construct, id: str) -> sqs.Queue:
+def _dead_letter_queue(scope: Construct, definition: layout.DeadLetterQueue) -> sqs.Queue:
     return sqs.Queue(
         scope,
-        id,
-        retention_period=Duration.days(DLQ_RETENTION_DAYS),
+        definition.logical_id,
+        retention_period=Duration.days(definition.retention_days),
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
     )
 
 
 def _work_queue(
-    scope: Construct,
-    id: str,
-    visibility_timeout: Duration,
-    dead_letter_queue: sqs.IQueue,
-    props: WorkQueuesProps,
+    scope: Construct, definition: layout.Queue, dead_letter_queue: sqs.IQueue
 ) -> sqs.Queue:
+    """The visibility timeout follows AWS's guidance for a queue that Lambda consumes (see
+    layout.visibility_timeout_seconds); messages that keep failing move to a dead-letter queue
+    that keeps them longer than the source would."""
     return sqs.Queue(
         scope,
-        id,
-        visibility_timeout=visibility_timeout,
-        retention_period=Duration.days(SOURCE_RETENTION_DAYS),
+        definition.logical_id,
+        visibility_timeout=Duration.seconds(definition.visibility_timeout_seconds),
+        retention_period=Duration.days(definition.retention_days),
         dead_letter_queue=sqs.DeadLetterQueue(
-            queue=dead_letter_queue, max_receive_count=props.max_receive_count
+            queue=dead_letter_queue, max_receive_count=definition.max_receive_count
         ),
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,

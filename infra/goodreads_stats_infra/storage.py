@@ -12,11 +12,11 @@ from aws_cdk import aws_s3 as s3
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from infra.goodreads_stats_infra.layout import (
+from contracts.layout import (
     DASHBOARD_PREFIX,
     DASHBOARD_RETENTION_DAYS,
+    INTERMEDIATE_PREFIX,
     JOB_RETENTION_DAYS,
-    MANIFEST_PREFIX,
     UPLOAD_PREFIX,
 )
 
@@ -33,7 +33,7 @@ class DataBucketProps:
     upload_retention_days: int = JOB_RETENTION_DAYS
     # The aggregator reads it within the job's deadline; kept as long as the job item.
     manifest_retention_days: int = JOB_RETENTION_DAYS
-    # The API serves (and deletes) a dashboard only while its job item lives: see layout.py.
+    # The API serves (and deletes) a dashboard only while its job item lives: see contracts/layout.py.
     dashboard_retention_days: int = DASHBOARD_RETENTION_DAYS
     incomplete_upload_retention_days: int = 1
 
@@ -65,7 +65,7 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
                 ),
                 s3.LifecycleRule(
                     id="expire-manifests",
-                    prefix=MANIFEST_PREFIX,
+                    prefix=INTERMEDIATE_PREFIX,
                     expiration=Duration.days(props.manifest_retention_days),
                 ),
                 s3.LifecycleRule(
@@ -110,16 +110,16 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
 
     def grant_delete_job_objects(self, grantee: iam.IGrantable) -> None:
         """Delete a job's objects: list and delete under each of the three prefixes."""
-        prefixes = [UPLOAD_PREFIX, MANIFEST_PREFIX, DASHBOARD_PREFIX]
+        prefixes = [UPLOAD_PREFIX, INTERMEDIATE_PREFIX, DASHBOARD_PREFIX]
         for prefix in prefixes:
             self._allow_on_prefix(grantee, "s3:DeleteObject", prefix)
         self._allow_listing(grantee, prefixes)
 
     def grant_write_manifests(self, grantee: iam.IGrantable) -> None:
-        self._allow_on_prefix(grantee, "s3:PutObject", MANIFEST_PREFIX)
+        self._allow_on_prefix(grantee, "s3:PutObject", INTERMEDIATE_PREFIX)
 
     def grant_read_manifests(self, grantee: iam.IGrantable) -> None:
-        self._allow_on_prefix(grantee, "s3:GetObject", MANIFEST_PREFIX)
+        self._allow_on_prefix(grantee, "s3:GetObject", INTERMEDIATE_PREFIX)
 
     def grant_write_dashboards(self, grantee: iam.IGrantable) -> None:
         self._allow_on_prefix(grantee, "s3:PutObject", DASHBOARD_PREFIX)

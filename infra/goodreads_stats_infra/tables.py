@@ -10,14 +10,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.goodreads_stats_infra.layout import (
-    OPEN_JOBS_INDEX,
-    OPEN_JOBS_PARTITION_KEY,
-    OPEN_JOBS_SORT_KEY,
-    PARTITION_KEY,
-    SORT_KEY,
-    TTL_ATTRIBUTE,
-)
+from contracts import layout
 
 _STRING = dynamodb.AttributeType.STRING
 
@@ -33,41 +26,14 @@ class Tables(Construct):  # type: ignore[misc]  # Any to mypy without the CDK in
 
     def __init__(self, scope: Construct, id: str, props: TablesProps) -> None:
         super().__init__(scope, id)
-        self.jobs = dynamodb.Table(
-            self,
-            "Jobs",
-            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=_STRING),
-            sort_key=dynamodb.Attribute(name=SORT_KEY, type=_STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            time_to_live_attribute=TTL_ATTRIBUTE,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            removal_policy=props.removal_policy,
-        )
-        self.jobs.add_global_secondary_index(
-            index_name=OPEN_JOBS_INDEX,
-            partition_key=dynamodb.Attribute(name=OPEN_JOBS_PARTITION_KEY, type=_STRING),
-            sort_key=dynamodb.Attribute(name=OPEN_JOBS_SORT_KEY, type=_STRING),
-            projection_type=dynamodb.ProjectionType.KEYS_ONLY,
-        )
-        self.cache = dynamodb.Table(
-            self,
-            "Cache",
-            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=_STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            time_to_live_attribute=TTL_ATTRIBUTE,
-            # Public metadata that refills from the upstream APIs, but a restore is far
-            # cheaper than re-asking rate-limited APIs for every book.
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            removal_policy=props.removal_policy,
-        )
+        self.jobs = _table(self, layout.JOBS_TABLE, props)
+        # The cache is public metadata that refills from the upstream APIs, but a restore is
+        # far cheaper than re-asking rate-limited APIs for every book: it is recovered too.
+        self.cache = _table(self, layout.CACHE_TABLE, props)
 
     @property
     def open_jobs_index_arn(self) -> str:
-        return f"{self.jobs.table_arn}/index/{OPEN_JOBS_INDEX}"
+        return f"{self.jobs.table_arn}/index/{layout.OPEN_JOBS_INDEX}"
 
     def grant_jobs(self, grantee: iam.IGrantable, actions: Sequence[str]) -> None:
         """Item-level actions on the jobs table itself (not its index)."""
@@ -78,6 +44,34 @@ class Tables(Construct):  # type: ignore[misc]  # Any to mypy without the CDK in
 
     def grant_cache(self, grantee: iam.IGrantable, actions: Sequence[str]) -> None:
         _allow(grantee, actions, [self.cache.table_arn])
+
+
+def _table(scope: Construct, definition: layout.Table, props: TablesProps) -> dynamodb.Table:
+    """The table as contracts/layout.py defines it (string keys, TTL, its indexes)."""
+    table = dynamodb.Table(
+        scope,
+        definition.logical_id,
+        partition_key=dynamodb.Attribute(name=definition.partition_key, type=_STRING),
+        sort_key=(
+            dynamodb.Attribute(name=definition.sort_key, type=_STRING)
+            if definition.sort_key
+            else None
+        ),
+        billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        time_to_live_attribute=definition.ttl_attribute,
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        removal_policy=props.removal_policy,
+    )
+    for index in definition.indexes:
+        table.add_global_secondary_index(
+            index_name=index.name,
+            partition_key=dynamodb.Attribute(name=index.partition_key, type=_STRING),
+            sort_key=dynamodb.Attribute(name=index.sort_key, type=_STRING),
+            projection_type=dynamodb.ProjectionType(index.projection),
+        )
+    return table
 
 
 def _allow(grantee: iam.IGrantable, actions: Sequence[str], resources: Sequence[str]) -> None:

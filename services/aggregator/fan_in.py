@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger
 
 from contracts import storage
 from contracts.messages import JobRecord, JobStatus
-from services.aggregator.settings import AggregatorSettings
+from services.aggregator.settings import Settings
 from services.aggregator.stats import build_dashboard
 from services.aggregator.store import BlobStore, Claim, ClaimRefusal, JobStore
 
@@ -34,13 +34,13 @@ def utc_now() -> dt.datetime:
 class AggregatorDependencies:
     jobs: JobStore
     blobs: BlobStore
-    settings: AggregatorSettings
+    settings: Settings
     clock: Callable[[], dt.datetime] = utc_now
 
     @classmethod
     def create(
         cls,
-        settings: AggregatorSettings,
+        settings: Settings,
         *,
         dynamodb: Any,
         s3: Any,
@@ -80,7 +80,7 @@ class Aggregation:
     missing_book_ids: tuple[str, ...] = ()
 
 
-def job_deadline(record: JobRecord, settings: AggregatorSettings) -> dt.datetime:
+def job_deadline(record: JobRecord, settings: Settings) -> dt.datetime:
     """The job's deadline; for an item without one, the default after queueing."""
     if record.deadline is not None:
         return record.deadline
@@ -88,7 +88,7 @@ def job_deadline(record: JobRecord, settings: AggregatorSettings) -> dt.datetime
     return started + dt.timedelta(seconds=settings.default_deadline_seconds)
 
 
-def is_due(record: JobRecord, now: dt.datetime, settings: AggregatorSettings) -> bool:
+def is_due(record: JobRecord, now: dt.datetime, settings: Settings) -> bool:
     """Every book accounted for (a zero-book job at once), or the deadline reached."""
     accounted = record.succeeded + record.failed >= record.total
     return accounted or now >= job_deadline(record, settings)

@@ -33,7 +33,7 @@ from services.aggregator.fan_in import (
     aggregate_job,
     sweep_open_jobs,
 )
-from services.aggregator.settings import AggregatorSettings
+from services.aggregator.settings import Settings
 
 logger = Logger(service="aggregator")
 metrics = Metrics(namespace="GoodreadsStats", service="aggregator")
@@ -59,14 +59,17 @@ class SweepIncomplete(RuntimeError):
     """Some open jobs could not be aggregated; they stay open for the next sweep."""
 
 
-@functools.cache
-def dependencies() -> AggregatorDependencies:
-    """Built on the first invocation of a cold start, from the environment."""
+@functools.lru_cache(maxsize=4)
+def dependencies_for(settings: Settings) -> AggregatorDependencies:
+    """Built once per configuration: once per cold start in Lambda, where it never changes."""
+    session = boto3.session.Session()
     return AggregatorDependencies.create(
-        AggregatorSettings.from_environment(),
-        dynamodb=boto3.client("dynamodb"),
-        s3=boto3.client("s3"),
+        settings, dynamodb=session.client("dynamodb"), s3=session.client("s3")
     )
+
+
+def dependencies() -> AggregatorDependencies:
+    return dependencies_for(Settings.from_environment())
 
 
 def _record(aggregation: Aggregation) -> Aggregation:

@@ -16,25 +16,22 @@ from typing import Any
 
 import msgspec
 from aws_lambda_powertools import Logger
-from boto3.dynamodb.types import TypeDeserializer
 
 from contracts import storage
 from contracts.codec import encode, manifest_decoder, result_decoder
 from contracts.dashboard import Dashboard
+from contracts.layout import (
+    LEASE_OWNER_ATTRIBUTE,
+    LEASE_UNTIL_ATTRIBUTE,
+    OPEN_JOBS_PARTITION_KEY,
+    OPEN_JOBS_SORT_KEY,
+    PARTITION_KEY,
+    RESULT_ATTRIBUTE,
+    SORT_KEY,
+)
 from contracts.messages import BookResult, JobManifest, JobRecord, JobStatus
 
 logger = Logger(service="aggregator", child=True)
-
-_deserializer = TypeDeserializer()
-
-
-def _job_key(job_id: str) -> dict[str, Any]:
-    return {"pk": {"S": storage.job_pk(job_id)}, "sk": {"S": storage.JOB_SK}}
-
-
-def _record_from_attributes(attributes: dict[str, Any]) -> JobRecord:
-    item = {name: _deserializer.deserialize(value) for name, value in attributes.items()}
-    return storage.job_record_from_item(item)
 
 
 class ClaimRefusal(enum.StrEnum):
@@ -64,10 +61,10 @@ class JobStore:
 
     def get_job(self, job_id: str) -> JobRecord | None:
         response = self.dynamodb.get_item(
-            TableName=self.table, Key=_job_key(job_id), ConsistentRead=True
+            TableName=self.table, Key=storage.job_key(job_id), ConsistentRead=True
         )
         item = response.get("Item")
-        return _record_from_attributes(item) if item else None
+        return storage.job_record_from_item(item) if item else None
 
     def claim(self, job_id: str, *, now: dt.datetime, lease_seconds: int) -> Claim | Refused:
         """Takes the job for one aggregation run: QUEUED and not leased (or the lease expired).
@@ -78,17 +75,17 @@ class JobStore:
         try:
             response = self.dynamodb.update_item(
                 TableName=self.table,
-                Key=_job_key(job_id),
+                Key=storage.job_key(job_id),
                 UpdateExpression="SET #lease_until = :lease_until, #lease_owner = :owner",
                 ConditionExpression=(
                     "attribute_exists(#pk) AND #status = :queued"
                     " AND (attribute_not_exists(#lease_until) OR #lease_until < :now)"
                 ),
                 ExpressionAttributeNames={
-                    "#pk": "pk",
+                    "#pk": PARTITION_KEY,
                     "#status": "status",
-                    "#lease_until": "lease_until",
-                    "#lease_owner": "lease_owner",
+                    "#lease_until": LEASE_UNTIL_ATTRIBUTE,
+                    "#lease_owner": LEASE_OWNER_ATTRIBUTE,
                 },
                 ExpressionAttributeValues={
                     ":queued": {"S": JobStatus.QUEUED.value},
@@ -101,7 +98,7 @@ class JobStore:
             )
         except self.dynamodb.exceptions.ConditionalCheckFailedException as error:
             return Refused(_refusal(error.response.get("Item")))
-        return Claim(record=_record_from_attributes(response["Attributes"]), owner=owner)
+        return Claim(record=storage.job_record_from_item(response["Attributes"]), owner=owner)
 
     def release(self, job_id: str, owner: str) -> None:
         """Gives a claim back without finishing (the job was not ready after all)."""
@@ -109,12 +106,12 @@ class JobStore:
         with contextlib.suppress(self.dynamodb.exceptions.ConditionalCheckFailedException):
             self.dynamodb.update_item(
                 TableName=self.table,
-                Key=_job_key(job_id),
+                Key=storage.job_key(job_id),
                 UpdateExpression="REMOVE #lease_until, #lease_owner",
                 ConditionExpression="#lease_owner = :owner",
                 ExpressionAttributeNames={
-                    "#lease_until": "lease_until",
-                    "#lease_owner": "lease_owner",
+                    "#lease_until": LEASE_UNTIL_ATTRIBUTE,
+                    "#lease_owner": LEASE_OWNER_ATTRIBUTE,
                 },
                 ExpressionAttributeValues={":owner": {"S": owner}},
             )
@@ -135,7 +132,7 @@ class JobStore:
         try:
             self.dynamodb.update_item(
                 TableName=self.table,
-                Key=_job_key(job_id),
+                Key=storage.job_key(job_id),
                 UpdateExpression=(
                     "SET #status = :status, #missing = :missing, #dashboard_key = :dashboard_key,"
                     " #finished_at = :now, #updated_at = :now"
@@ -148,9 +145,9 @@ class JobStore:
                     "#dashboard_key": "dashboard_key",
                     "#finished_at": "finished_at",
                     "#updated_at": "updated_at",
-                    "#open_shard": "open_shard",
-                    "#lease_until": "lease_until",
-                    "#lease_owner": "lease_owner",
+                    "#open_shard": OPEN_JOBS_PARTITION_KEY,
+                    "#lease_until": LEASE_UNTIL_ATTRIBUTE,
+                    "#lease_owner": LEASE_OWNER_ATTRIBUTE,
                 },
                 ExpressionAttributeValues={
                     ":status": {"S": status.value},
@@ -172,7 +169,7 @@ class JobStore:
             "TableName": self.table,
             "IndexName": storage.OPEN_JOBS_INDEX,
             "KeyConditionExpression": "#open_shard = :open",
-            "ExpressionAttributeNames": {"#open_shard": "open_shard"},
+            "ExpressionAttributeNames": {"#open_shard": OPEN_JOBS_PARTITION_KEY},
             "ExpressionAttributeValues": {":open": {"S": storage.OPEN_SHARD}},
         }
         if page_size is not None:
@@ -180,15 +177,15 @@ class JobStore:
         while True:
             response = self.dynamodb.query(**request)
             for item in response.get("Items", []):
-                pk = item["pk"]["S"]
+                pk = item[PARTITION_KEY]["S"]
                 if not pk.startswith(storage.JOB_PK_PREFIX):
                     continue
                 try:
-                    job_id = storage.parse_job_id(pk.removeprefix(storage.JOB_PK_PREFIX))
+                    job_id = storage.job_id_of_pk(pk)
                 except storage.InvalidJobId:
                     logger.warning("skipping an open job with an invalid id", extra={"pk": pk})
                     continue
-                yield job_id, item.get("deadline", {}).get("S", "")
+                yield job_id, item.get(OPEN_JOBS_SORT_KEY, {}).get("S", "")
             last_key = response.get("LastEvaluatedKey")
             if not last_key:
                 return
@@ -201,7 +198,11 @@ class JobStore:
             "TableName": self.table,
             "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :book)",
             "ProjectionExpression": "#sk, #result",
-            "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk", "#result": "result"},
+            "ExpressionAttributeNames": {
+                "#pk": PARTITION_KEY,
+                "#sk": SORT_KEY,
+                "#result": RESULT_ATTRIBUTE,
+            },
             "ExpressionAttributeValues": {
                 ":pk": {"S": storage.job_pk(job_id)},
                 ":book": {"S": storage.BOOK_SK_PREFIX},
@@ -213,8 +214,8 @@ class JobStore:
         while True:
             response = self.dynamodb.query(**request)
             for item in response.get("Items", []):
-                book_id = item["sk"]["S"].removeprefix(storage.BOOK_SK_PREFIX)
-                result = _decode_result(item.get("result", {}))
+                book_id = storage.book_id_of_sk(item[SORT_KEY]["S"])
+                result = _decode_result(item.get(RESULT_ATTRIBUTE, {}))
                 if result is None or result.book_id != book_id or result.job_id != job_id:
                     unusable += 1
                     logger.error(

@@ -22,13 +22,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from contracts.storage import (
-    ACCESS_DELETING_AT,
-    ACCESS_SK,
-    format_timestamp,
-    job_pk,
-    parse_timestamp,
-)
+from contracts import storage
+from contracts.layout import ACCESS_DELETING_AT, PARTITION_KEY, TTL_ATTRIBUTE
+from contracts.storage import format_timestamp, parse_timestamp
 
 TOKEN_BYTES = 32
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32): 43 characters
@@ -80,54 +76,58 @@ class DeletedJob:
 
 
 class AccessStore:
-    """ACCESS items through the boto3 resource API (`Table`)."""
+    """ACCESS items through a low-level boto3 DynamoDB client."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._dynamodb = dynamodb
         self._table = table
 
     def create(self, access: JobAccess, *, expires_at: dt.datetime) -> None:
-        self._table.put_item(
+        self._dynamodb.put_item(
+            TableName=self._table,
             Item={
-                "pk": job_pk(access.job_id),
-                "sk": ACCESS_SK,
-                "token_sha256": access.token_sha256,
-                "created_at": format_timestamp(access.created_at),
-                "upload_key": access.upload_key,
-                "upload_expires_at": format_timestamp(access.upload_expires_at),
-                "expires_at": int(expires_at.timestamp()),  # the table's TTL attribute
+                **storage.access_key(access.job_id),
+                "token_sha256": {"S": access.token_sha256},
+                "created_at": {"S": format_timestamp(access.created_at)},
+                "upload_key": {"S": access.upload_key},
+                "upload_expires_at": {"S": format_timestamp(access.upload_expires_at)},
+                TTL_ATTRIBUTE: storage.expires_at(expires_at),
             },
             # A v4 UUID does not collide; the condition makes sure no token is ever replaced.
-            ConditionExpression="attribute_not_exists(pk)",
+            ConditionExpression="attribute_not_exists(#pk)",
+            ExpressionAttributeNames={"#pk": PARTITION_KEY},
         )
 
     def get(self, job_id: str) -> JobAccess | DeletedJob | None:
-        item = self._table.get_item(
-            Key={"pk": job_pk(job_id), "sk": ACCESS_SK}, ConsistentRead=True
+        item = self._dynamodb.get_item(
+            TableName=self._table, Key=storage.access_key(job_id), ConsistentRead=True
         ).get("Item")
         if item is None:
             return None
+        text = {name: str(attribute.get("S", "")) for name, attribute in item.items()}
         if "deleted_at" in item:
-            return DeletedJob(job_id=job_id, deleted_at=parse_timestamp(str(item["deleted_at"])))
-        deleting_at = item.get(ACCESS_DELETING_AT)
+            return DeletedJob(job_id=job_id, deleted_at=parse_timestamp(text["deleted_at"]))
+        deleting_at = text.get(ACCESS_DELETING_AT)
         return JobAccess(
             job_id=job_id,
-            token_sha256=str(item["token_sha256"]),
-            created_at=parse_timestamp(str(item["created_at"])),
-            upload_key=str(item["upload_key"]),
-            upload_expires_at=parse_timestamp(str(item["upload_expires_at"])),
-            deleting_at=None if deleting_at is None else parse_timestamp(str(deleting_at)),
+            token_sha256=text["token_sha256"],
+            created_at=parse_timestamp(text["created_at"]),
+            upload_key=text["upload_key"],
+            upload_expires_at=parse_timestamp(text["upload_expires_at"]),
+            deleting_at=None if deleting_at is None else parse_timestamp(deleting_at),
         )
 
     def mark_deleting(self, job_id: str, now: dt.datetime) -> bool:
         """Records that a delete has started; False if the job was deleted already (a tombstone)
         or its item is gone (TTL). From here on the orchestrator creates no job item for it."""
         try:
-            self._table.update_item(
-                Key={"pk": job_pk(job_id), "sk": ACCESS_SK},
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key=storage.access_key(job_id),
                 UpdateExpression="SET #deleting_at = if_not_exists(#deleting_at, :now)",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(deleted_at)",
-                ExpressionAttributeNames={"#deleting_at": ACCESS_DELETING_AT},
-                ExpressionAttributeValues={":now": format_timestamp(now)},
+                ConditionExpression="attribute_exists(#pk) AND attribute_not_exists(deleted_at)",
+                ExpressionAttributeNames={"#pk": PARTITION_KEY, "#deleting_at": ACCESS_DELETING_AT},
+                ExpressionAttributeValues={":now": {"S": format_timestamp(now)}},
             )
         except ClientError as error:
             if _is_condition_failure(error):
@@ -139,18 +139,22 @@ class AccessStore:
         """The last step of a delete: the item stays, with `deleting_at`, but without the token
         (nothing is left to delete) or the upload form, until `expires_at` (its TTL)."""
         try:
-            self._table.update_item(
-                Key={"pk": job_pk(job_id), "sk": ACCESS_SK},
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key=storage.access_key(job_id),
                 UpdateExpression=(
-                    "SET deleted_at = if_not_exists(deleted_at, :now), expires_at = :expires_at"
+                    "SET deleted_at = if_not_exists(deleted_at, :now), #expires_at = :expires_at"
                     " REMOVE token_sha256, upload_key, upload_expires_at"
                 ),
                 # Never creates an item: the delete marked it before anything was removed.
                 ConditionExpression="attribute_exists(#deleting_at)",
-                ExpressionAttributeNames={"#deleting_at": ACCESS_DELETING_AT},
+                ExpressionAttributeNames={
+                    "#deleting_at": ACCESS_DELETING_AT,
+                    "#expires_at": TTL_ATTRIBUTE,
+                },
                 ExpressionAttributeValues={
-                    ":now": format_timestamp(now),
-                    ":expires_at": int(expires_at.timestamp()),
+                    ":now": {"S": format_timestamp(now)},
+                    ":expires_at": storage.expires_at(expires_at),
                 },
             )
         except ClientError as error:

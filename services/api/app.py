@@ -32,7 +32,7 @@ from services.api.jobs import (
     PendingDashboard,
     utc_now,
 )
-from services.api.settings import ApiSettings
+from services.api.settings import Settings
 from services.api.views import ErrorBody, ErrorDetail
 
 # A child of the handler's logger: the keys appended here (job_id) appear on every line.
@@ -147,9 +147,7 @@ def _valid_job_id(value: str) -> str:
         ) from None
 
 
-def build_app(
-    settings: ApiSettings, clients: Clients, now: Clock = utc_now
-) -> APIGatewayHttpResolver:
+def build_app(settings: Settings, clients: Clients, now: Clock = utc_now) -> APIGatewayHttpResolver:
     api = JobsApi(settings, clients, now)
     app = APIGatewayHttpResolver(cors=cors_config(settings.allowed_origins), serializer=encode_json)
 

@@ -13,7 +13,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from contracts.storage import JOB_SK, job_pk
+from contracts import storage
+from contracts.layout import PARTITION_KEY, SORT_KEY
 
 MAX_DELETE_OBJECTS = 1000  # DeleteObjects takes at most 1000 keys
 MAX_BATCH_WRITE = 25  # BatchWriteItem takes at most 25 requests
@@ -56,14 +57,15 @@ def delete_prefix(s3: Any, bucket: str, prefix: str, *, page_size: int = MAX_DEL
     return deleted
 
 
-def delete_job_item(table: Any, job_id: str) -> None:
+def delete_job_item(dynamodb: Any, table: str, job_id: str) -> None:
     """The job item goes first: every writer of the partition (the book processor's
     transaction, the aggregator's claim) requires it, so nothing is added after this."""
-    table.delete_item(Key={"pk": job_pk(job_id), "sk": JOB_SK})
+    dynamodb.delete_item(TableName=table, Key=storage.job_key(job_id))
 
 
 def delete_partition(
-    table: Any,
+    dynamodb: Any,
+    table: str,
     job_id: str,
     *,
     keep: frozenset[str],
@@ -74,32 +76,29 @@ def delete_partition(
 
     A large library has one item per book: BatchWriteItem calls (25 deletes each) run
     `workers` at a time, so that 100,000 books take seconds rather than minutes."""
-    client, name = table.meta.client, table.name
     deleted = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         pending: list[concurrent.futures.Future[int]] = []
-        chunk: list[dict[str, str]] = []
-        for key in _partition_keys(table, job_id, page_size):
-            if key["sk"] in keep:
+        chunk: list[storage.Item] = []
+        for key in _partition_keys(dynamodb, table, job_id, page_size):
+            if key[SORT_KEY]["S"] in keep:
                 continue
             chunk.append(key)
             if len(chunk) == MAX_BATCH_WRITE:
-                pending.append(pool.submit(_batch_delete, client, name, chunk))
+                pending.append(pool.submit(_batch_delete, dynamodb, table, chunk))
                 chunk = []
         if chunk:
-            pending.append(pool.submit(_batch_delete, client, name, chunk))
+            pending.append(pool.submit(_batch_delete, dynamodb, table, chunk))
         for future in pending:
             deleted += future.result()  # the first failure is raised here
     return deleted
 
 
-def _batch_delete(client: Any, table: str, keys: list[dict[str, str]]) -> int:
-    """One BatchWriteItem of deletes; unprocessed ones (throttling) are sent again.
-
-    `client` is the table resource's client: it takes and returns plain Python values."""
+def _batch_delete(dynamodb: Any, table: str, keys: list[storage.Item]) -> int:
+    """One BatchWriteItem of deletes; unprocessed ones (throttling) are sent again."""
     requests: list[dict[str, Any]] = [{"DeleteRequest": {"Key": key}} for key in keys]
     for attempt in range(UNPROCESSED_ATTEMPTS):
-        response = client.batch_write_item(RequestItems={table: requests})
+        response = dynamodb.batch_write_item(RequestItems={table: requests})
         requests = response.get("UnprocessedItems", {}).get(table, [])
         if not requests:
             return len(keys)
@@ -107,20 +106,23 @@ def _batch_delete(client: Any, table: str, keys: list[dict[str, str]]) -> int:
     raise DeletionError(f"{len(requests)} items of {table} were left unprocessed")
 
 
-def _partition_keys(table: Any, job_id: str, page_size: int | None) -> Iterator[dict[str, str]]:
+def _partition_keys(
+    dynamodb: Any, table: str, job_id: str, page_size: int | None
+) -> Iterator[storage.Item]:
     query: dict[str, Any] = {
+        "TableName": table,
         "KeyConditionExpression": "#pk = :pk",
-        "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk"},
-        "ExpressionAttributeValues": {":pk": job_pk(job_id)},
+        "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+        "ExpressionAttributeValues": {":pk": {"S": storage.job_pk(job_id)}},
         "ProjectionExpression": "#pk, #sk",
         "ConsistentRead": True,
     }
     if page_size is not None:
         query["Limit"] = page_size
     while True:
-        response = table.query(**query)
+        response = dynamodb.query(**query)
         for item in response.get("Items", []):
-            yield {"pk": str(item["pk"]), "sk": str(item["sk"])}
+            yield {PARTITION_KEY: item[PARTITION_KEY], SORT_KEY: item[SORT_KEY]}
         last = response.get("LastEvaluatedKey")
         if not last:
             return

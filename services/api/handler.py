@@ -1,7 +1,7 @@
 """Lambda entry point: API Gateway HTTP API (payload format 2.0) events.
 
-Thin on purpose: settings, AWS clients and the resolver are built once per cold start, and
-the routes call `services.api.jobs.JobsApi`, whose methods the tests also call directly.
+Thin on purpose: settings come from the environment (`settings.py`), AWS clients and the
+resolver are built once per configuration (once per cold start in Lambda), and the routes call `services.api.jobs.JobsApi`, whose methods the tests also call directly.
 """
 
 from __future__ import annotations
@@ -17,15 +17,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.api.app import build_app, metrics
 from services.api.jobs import Clients
-from services.api.settings import ApiSettings
+from services.api.settings import Settings
 
 logger = Logger(service="api")
 
 
-@functools.cache
-def dependencies() -> APIGatewayHttpResolver:
-    settings = ApiSettings.from_environment()
+@functools.lru_cache(maxsize=4)
+def dependencies_for(settings: Settings) -> APIGatewayHttpResolver:
+    """Built once per configuration: once per cold start in Lambda, where it never changes."""
     return build_app(settings, Clients.from_session(boto3.session.Session(), settings))
+
+
+def dependencies() -> APIGatewayHttpResolver:
+    return dependencies_for(Settings.from_environment())
 
 
 @metrics.log_metrics

@@ -21,14 +21,7 @@ from botocore.exceptions import ClientError
 
 from contracts import storage
 from contracts.messages import JobRecord, JobStatus
-from contracts.storage import (
-    ACCESS_SK,
-    JOB_SK,
-    dashboard_key,
-    job_pk,
-    job_record_from_item,
-    new_job_id,
-)
+from contracts.storage import ACCESS_SK, dashboard_key, new_job_id
 from services.api import deletion
 from services.api.access import (
     AccessStore,
@@ -39,7 +32,7 @@ from services.api.access import (
     token_matches,
 )
 from services.api.errors import ApiError, ErrorCode, job_not_found
-from services.api.settings import ApiSettings
+from services.api.settings import Settings
 from services.api.uploads import upload_form
 from services.api.views import ApiStatus, CreatedJob, DashboardLink, JobView
 
@@ -74,13 +67,13 @@ def utc_now() -> dt.datetime:
 @dataclasses.dataclass(frozen=True)
 class Clients:
     s3: Any  # a client built with S3_SIGNING_CONFIG
-    table: Any  # boto3.resource("dynamodb").Table(JOBS_TABLE)
+    dynamodb: Any  # a low-level DynamoDB client (the table is Settings.jobs_table)
 
     @classmethod
-    def from_session(cls, session: Any, settings: ApiSettings) -> Clients:
+    def from_session(cls, session: Any, settings: Settings) -> Clients:
         return cls(
             s3=session.client("s3", config=S3_SIGNING_CONFIG),
-            table=session.resource("dynamodb").Table(settings.jobs_table),
+            dynamodb=session.client("dynamodb"),
         )
 
 
@@ -117,11 +110,11 @@ DashboardOutcome = InlineDashboard | DashboardLink | PendingDashboard
 
 
 class JobsApi:
-    def __init__(self, settings: ApiSettings, clients: Clients, now: Clock = utc_now) -> None:
+    def __init__(self, settings: Settings, clients: Clients, now: Clock = utc_now) -> None:
         self.settings = settings
         self.clients = clients
         self.now = now
-        self.access = AccessStore(clients.table)
+        self.access = AccessStore(clients.dynamodb, settings.jobs_table)
 
     # --- POST /jobs ------------------------------------------------------------------------
 
@@ -297,12 +290,13 @@ class JobsApi:
             )
 
     def _delete_everything(self, job_id: str) -> None:
-        s3, bucket, table = self.clients.s3, self.settings.data_bucket, self.clients.table
+        s3, bucket = self.clients.s3, self.settings.data_bucket
+        dynamodb, table = self.clients.dynamodb, self.settings.jobs_table
         # The upload first: nothing can start from it any more (and the orchestrator refuses
         # to create a job whose ACCESS item has `deleting_at`).
         deletion.delete_prefix(s3, bucket, storage.upload_prefix(job_id))
-        deletion.delete_job_item(table, job_id)
-        deletion.delete_partition(table, job_id, keep=frozenset({ACCESS_SK}))
+        deletion.delete_job_item(dynamodb, table, job_id)
+        deletion.delete_partition(dynamodb, table, job_id, keep=frozenset({ACCESS_SK}))
         deletion.delete_prefix(s3, bucket, storage.intermediate_prefix(job_id))
         deletion.delete_prefix(s3, bucket, storage.dashboard_prefix(job_id))
         # Kept as a tombstone, not deleted: without it, a late notification of the upload
@@ -313,10 +307,10 @@ class JobsApi:
     # --- shared ----------------------------------------------------------------------------
 
     def _job_record(self, job_id: str) -> JobRecord | None:
-        item = self.clients.table.get_item(
-            Key={"pk": job_pk(job_id), "sk": JOB_SK}, ConsistentRead=True
+        item = self.clients.dynamodb.get_item(
+            TableName=self.settings.jobs_table, Key=storage.job_key(job_id), ConsistentRead=True
         ).get("Item")
-        return None if item is None else job_record_from_item(item)
+        return None if item is None else storage.job_record_from_item(item)
 
     def _upload_time(self, job_id: str) -> dt.datetime | None:
         """When the reader's upload arrived in S3; None if there is none."""

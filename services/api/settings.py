@@ -1,12 +1,16 @@
-"""The API's configuration, read from its environment once per cold start."""
+"""The API's configuration, read from its environment (contracts/settings.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 import urllib.parse
 from collections.abc import Mapping
+
+from contracts.layout import JOB_RETENTION_DAYS
+from contracts.settings import SettingsError, SettingsReader, is_loopback_host
+
+__all__ = ["Settings", "SettingsError", "parse_allowed_origins"]
 
 DEFAULT_UPLOAD_URL_SECONDS = 300
 DEFAULT_UPLOAD_GRACE_SECONDS = 900
@@ -15,28 +19,14 @@ DEFAULT_DASHBOARD_URL_SECONDS = 60
 # whose body in the response (base64 of gzip, or JSON-escaped text) is larger goes out as a
 # presigned GET instead.
 DEFAULT_DASHBOARD_INLINE_MAX_BYTES = 5_000_000
-DEFAULT_JOB_RETENTION_DAYS = 30
+DEFAULT_JOB_RETENTION_DAYS = JOB_RETENTION_DAYS
 # Lambda retries an asynchronous event for up to six hours by default; a job still RECEIVED
 # after that (plus the orchestrator's timeout), or an upload that has no job item by then, will
 # not be picked up again (its notification went to the failed-uploads DLQ).
 DEFAULT_RECEIVED_STALE_SECONDS = 6 * 3600 + 1800
 
 
-class SettingsError(ValueError):
-    pass
-
-
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
-    text = env.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {text!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value
+ORIGINS = "ALLOWED_ORIGINS"
 
 
 def parse_allowed_origins(text: str) -> tuple[str, ...]:
@@ -48,36 +38,30 @@ def parse_allowed_origins(text: str) -> tuple[str, ...]:
         if not origin:
             continue
         if "*" in origin:
-            raise SettingsError(f"ALLOWED_ORIGINS takes exact origins, not wildcards: {origin!r}")
+            raise SettingsError(
+                f"ALLOWED_ORIGINS takes exact origins, not wildcards: {origin!r}", ORIGINS
+            )
         parsed = urllib.parse.urlsplit(origin)
         exact = f"{parsed.scheme}://{parsed.netloc}"
         if not parsed.hostname or origin != exact or parsed.netloc != parsed.netloc.lower():
             raise SettingsError(
                 f"ALLOWED_ORIGINS entries are origins like https://app.example.com "
-                f"(lower-case, no path or trailing slash): {origin!r}"
+                f"(lower-case, no path or trailing slash): {origin!r}",
+                ORIGINS,
             )
         if parsed.scheme != "https" and not (
-            parsed.scheme == "http" and _is_loopback(parsed.hostname)
+            parsed.scheme == "http" and is_loopback_host(parsed.hostname)
         ):
             raise SettingsError(
-                f"ALLOWED_ORIGINS must be https (http only on loopback): {origin!r}"
+                f"ALLOWED_ORIGINS must be https (http only on loopback): {origin!r}", ORIGINS
             )
         if origin not in origins:
             origins.append(origin)
     return tuple(origins)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @dataclasses.dataclass(frozen=True)
-class ApiSettings:
+class Settings:
     data_bucket: str
     jobs_table: str
     allowed_origins: tuple[str, ...] = ()  # empty: no CORS headers at all (same-origin only)
@@ -91,24 +75,26 @@ class ApiSettings:
     received_stale_seconds: int = DEFAULT_RECEIVED_STALE_SECONDS
 
     @classmethod
-    def from_environment(cls, env: Mapping[str, str] = os.environ) -> ApiSettings:
-        missing = [name for name in ("DATA_BUCKET", "JOBS_TABLE") if not env.get(name)]
-        if missing:
-            raise SettingsError(f"missing environment variables: {', '.join(missing)}")
-        return cls(
-            data_bucket=env["DATA_BUCKET"],
-            jobs_table=env["JOBS_TABLE"],
-            allowed_origins=parse_allowed_origins(env.get("ALLOWED_ORIGINS", "")),
-            upload_url_seconds=_int(env, "UPLOAD_URL_SECONDS", DEFAULT_UPLOAD_URL_SECONDS),
-            upload_grace_seconds=_int(
-                env, "UPLOAD_GRACE_SECONDS", DEFAULT_UPLOAD_GRACE_SECONDS, minimum=0
+    def from_environment(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        read = SettingsReader(env)
+        settings = cls(
+            data_bucket=read.required("DATA_BUCKET"),
+            jobs_table=read.required("JOBS_TABLE"),
+            allowed_origins=parse_allowed_origins(read.text(ORIGINS) or ""),
+            upload_url_seconds=read.integer("UPLOAD_URL_SECONDS", DEFAULT_UPLOAD_URL_SECONDS),
+            upload_grace_seconds=read.integer(
+                "UPLOAD_GRACE_SECONDS", DEFAULT_UPLOAD_GRACE_SECONDS, minimum=0
             ),
-            dashboard_url_seconds=_int(env, "DASHBOARD_URL_SECONDS", DEFAULT_DASHBOARD_URL_SECONDS),
-            dashboard_inline_max_bytes=_int(
-                env, "DASHBOARD_INLINE_MAX_BYTES", DEFAULT_DASHBOARD_INLINE_MAX_BYTES, minimum=0
+            dashboard_url_seconds=read.integer(
+                "DASHBOARD_URL_SECONDS", DEFAULT_DASHBOARD_URL_SECONDS
             ),
-            job_retention_days=_int(env, "JOB_RETENTION_DAYS", DEFAULT_JOB_RETENTION_DAYS),
-            received_stale_seconds=_int(
-                env, "RECEIVED_STALE_SECONDS", DEFAULT_RECEIVED_STALE_SECONDS
+            dashboard_inline_max_bytes=read.integer(
+                "DASHBOARD_INLINE_MAX_BYTES", DEFAULT_DASHBOARD_INLINE_MAX_BYTES, minimum=0
+            ),
+            job_retention_days=read.integer("JOB_RETENTION_DAYS", DEFAULT_JOB_RETENTION_DAYS),
+            received_stale_seconds=read.integer(
+                "RECEIVED_STALE_SECONDS", DEFAULT_RECEIVED_STALE_SECONDS
             ),
         )
+        read.finish()
+        return settings

@@ -10,13 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from contracts.storage import upload_key
+from contracts.storage import MAX_UPLOAD_BYTES, UPLOAD_FILE_NAME, upload_key
 from services.api.views import UploadForm
 
-UPLOAD_FILE_NAME = "goodreads_library_export.csv"
 UPLOAD_CONTENT_TYPE = "text/csv"
-# The orchestrator refuses larger files unread (services/orchestrator/parser.MAX_FILE_BYTES).
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 def upload_form(

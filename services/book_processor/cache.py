@@ -8,17 +8,19 @@ is also checked on read.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
+from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
+from contracts import storage
+from contracts.layout import CACHE_ENTRY_ATTRIBUTE, PARTITION_KEY, TTL_ATTRIBUTE
 from services.book_processor.records import SourceRecord
 
-logger = logging.getLogger(__name__)
+logger = Logger(service="book_processor", child=True)
 
 FOUND_TTL = dt.timedelta(days=30)
 NOT_FOUND_TTL = dt.timedelta(days=3)  # new editions get catalogued: ask again sooner
@@ -51,8 +53,15 @@ class EnrichmentCache:
         for start in range(0, len(wanted), _BATCH_GET_LIMIT):
             request: dict[str, Any] = {
                 self._table: {
-                    "Keys": [{"pk": {"S": k}} for k in wanted[start : start + _BATCH_GET_LIMIT]],
-                    "ProjectionExpression": "pk, entry, expires_at",
+                    "Keys": [
+                        storage.cache_key(k) for k in wanted[start : start + _BATCH_GET_LIMIT]
+                    ],
+                    "ProjectionExpression": "#pk, #entry, #expires_at",
+                    "ExpressionAttributeNames": {
+                        "#pk": PARTITION_KEY,
+                        "#entry": CACHE_ENTRY_ATTRIBUTE,
+                        "#expires_at": TTL_ATTRIBUTE,
+                    },
                 }
             }
             for round_number in range(_UNPROCESSED_ROUNDS):
@@ -64,7 +73,7 @@ class EnrichmentCache:
                 for item in response.get("Responses", {}).get(self._table, []):
                     entry = _entry_from_item(item, epoch)
                     if entry is not None:
-                        found[item["pk"]["S"]] = entry
+                        found[item[PARTITION_KEY]["S"]] = entry
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
@@ -80,9 +89,9 @@ class EnrichmentCache:
             {
                 "PutRequest": {
                     "Item": {
-                        "pk": {"S": key},
-                        "entry": {"S": _encoder.encode(entry).decode()},
-                        "expires_at": {"N": str(int((now + ttl).timestamp()))},
+                        **storage.cache_key(key),
+                        CACHE_ENTRY_ATTRIBUTE: {"S": _encoder.encode(entry).decode()},
+                        TTL_ATTRIBUTE: storage.expires_at(now + ttl),
                     }
                 }
             }
@@ -108,9 +117,10 @@ class EnrichmentCache:
 
 def _entry_from_item(item: dict[str, Any], epoch: float) -> CacheEntry | None:
     try:
-        if float(item["expires_at"]["N"]) <= epoch:
+        if float(item[TTL_ATTRIBUTE]["N"]) <= epoch:
             return None
-        return _decoder.decode(item["entry"]["S"])
+        return _decoder.decode(item[CACHE_ENTRY_ATTRIBUTE]["S"])
     except (KeyError, ValueError, msgspec.DecodeError):
-        logger.warning("unreadable cache entry %s ignored", item.get("pk", {}).get("S"))
+        key = item.get(PARTITION_KEY, {}).get("S")
+        logger.warning("unreadable cache entry ignored", extra={"cache_key": key})
         return None

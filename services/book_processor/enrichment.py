@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any, Literal
+
+from aws_lambda_powertools import Logger
 
 from contracts.messages import BookTask
 from services.book_processor.cache import (
@@ -37,7 +38,7 @@ from services.book_processor.settings import GOOGLE_BOOKS, OPENLIBRARY
 from services.book_processor.taxonomy import Classification, classify
 from services.book_processor.upstream import InvocationState, NotFound, UpstreamError
 
-logger = logging.getLogger(__name__)
+logger = Logger(service="book_processor", child=True)
 
 MAX_CONCURRENT_REQUESTS = 10
 
@@ -264,7 +265,10 @@ def _follow_up(
         except UpstreamError as exc:
             lookup.unavailable[source] = exc.reason
         except Exception as exc:  # a bug must cost this book a retry, not the whole batch
-            logger.exception("%s lookup of %s failed unexpectedly", source, lookup.identity.key)
+            logger.exception(
+                "lookup failed unexpectedly",
+                extra={"source": source, "book_identity": lookup.identity.key},
+            )
             lookup.unavailable[source] = f"internal error: {type(exc).__name__}"
 
 

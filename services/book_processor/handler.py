@@ -1,13 +1,12 @@
 """Lambda entry point of the book processor: SQS batches of book.task.v1.
 
-Thin by design: dependencies are built once per cold start (per configuration) and the work
-happens in `processing.process_batch`, which the tests call directly.
+Thin by design: settings come from the environment (`settings.py`), dependencies are built
+once per configuration (once per cold start in Lambda), and the work happens in `processing.process_batch`, which the tests call directly.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -28,13 +27,13 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 @functools.lru_cache(maxsize=4)
-def _dependencies(settings: Settings) -> Dependencies:
-    # Keyed by configuration: built once per cold start in Lambda, where it never changes.
+def dependencies_for(settings: Settings) -> Dependencies:
+    """Built once per configuration: once per cold start in Lambda, where it never changes."""
     return Dependencies.build(settings)
 
 
 def dependencies() -> Dependencies:
-    return _dependencies(Settings.from_env(os.environ))
+    return dependencies_for(Settings.from_environment())
 
 
 @logger.inject_lambda_context

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 import random
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -19,16 +18,19 @@ from typing import Any
 
 import boto3
 import msgspec
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from contracts import storage
 from contracts.books import BOOK_ID_PATTERN
 from contracts.codec import task_decoder
+from contracts.layout import PARTITION_KEY, SORT_KEY
 from contracts.messages import BookResult, BookTask, EnrichmentStatus
-from contracts.storage import InvalidJobId, book_sk, job_pk, parse_job_id
+from contracts.storage import InvalidJobId, parse_job_id
 from services.book_processor import __version__
 from services.book_processor.cache import EnrichmentCache
 from services.book_processor.enrichment import (
@@ -62,7 +64,7 @@ from services.book_processor.upstream import (
     user_agent,
 )
 
-logger = logging.getLogger(__name__)
+logger = Logger(service="book_processor", child=True)
 
 ENRICHMENT_DISABLED = "enrichment disabled"
 ALREADY_RECORDED = "already recorded"
@@ -200,15 +202,22 @@ class BatchReport:
 
 class BatchWork:
     """The decoded, enriched and recorded batch, and the per-record handler the BatchProcessor
-    calls: it returns (or raises) the outcome the constructor decided for that record."""
+    calls: it returns (or raises) the outcome `prepare` decided for that record."""
 
-    def __init__(self, records: list[dict[str, Any]], deps: Dependencies, context: Any) -> None:
+    def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
         self.report = BatchReport()
         self.jobs_touched: set[str] = set()
         self.left_for_retry: list[tuple[SQSRecord, int]] = []  # (record, attempt)
         self._tasks: dict[str, BookTask | PoisonMessage] = {}
         self._verdicts: dict[str, str | Exception] = {}  # by message id: returned or raised
+        self._already_recorded: set[tuple[str, str]] = set()
+        self._outcomes: dict[str, LookupOutcome] = {}
+
+    def prepare(self, records: list[dict[str, Any]], context: Any) -> None:
+        """Decodes the batch, enriches the books no earlier delivery recorded, and records
+        every decided book (one transaction per job): each record's verdict is then known."""
+        deps = self.deps
         sqs_records = [SQSRecord(raw) for raw in records]
         for record in sqs_records:
             try:
@@ -217,7 +226,6 @@ class BatchWork:
                 self._tasks[record.message_id] = exc
         tasks = [t for t in self._tasks.values() if isinstance(t, BookTask)]
         self._already_recorded = self._recorded_books(tasks)
-        self._outcomes: dict[str, LookupOutcome] = {}
         to_enrich = [t for t in tasks if (t.job_id, t.book_id) not in self._already_recorded]
         if deps.settings.enrichment_enabled and to_enrich:
             remaining = context.get_remaining_time_in_millis() if context is not None else 60_000
@@ -258,7 +266,9 @@ class BatchWork:
                     task = self._tasks[message_id] = exc
             if isinstance(task, PoisonMessage):
                 self.report.poison += 1
-                logger.warning("unusable message %s: %s", message_id, task)
+                logger.warning(
+                    "unusable message", extra={"message_id": message_id, "error": str(task)}
+                )
                 self._verdicts[message_id] = task
                 continue
             book = (task.job_id, task.book_id)
@@ -278,7 +288,10 @@ class BatchWork:
                 self._verdicts[message_id] = exc
                 continue
             except Exception as exc:  # this record fails alone
-                logger.exception("no result for book %s/%s", task.job_id, task.book_id)
+                logger.exception(
+                    "no result for the book",
+                    extra={"job_id": task.job_id, "book_id": task.book_id},
+                )
                 self._verdicts[message_id] = exc
                 continue
             copies[book] = [message_id]
@@ -292,19 +305,22 @@ class BatchWork:
     ) -> None:
         """One transaction for these books of one job; sets the verdict of each copy."""
         try:
+            settings = self.deps.settings
             recorded = record_results(
                 self.deps.dynamodb,
-                self.deps.settings.jobs_table,
+                settings.jobs_table,
                 job_id,
                 results,
                 self.deps.clock(),
+                retention=dt.timedelta(days=settings.job_retention_days),
             )
         except JobNotFound:
             # The orchestrator creates the job item before it sends a task, so the item is
             # gone: the reader deleted the job, or it expired. Retrying cannot help, and the
             # DLQ would keep the reader's titles after their delete: the tasks are dropped.
             logger.warning(
-                "no job item for %s (deleted or expired): %d tasks dropped", job_id, len(results)
+                "no job item (deleted or expired): its tasks are dropped",
+                extra={"job_id": job_id, "tasks": len(results)},
             )
             self.report.dropped_for_missing_job += len(results)
             for result in results:
@@ -312,7 +328,10 @@ class BatchWork:
                     self._verdicts[message_id] = JOB_GONE
             return
         except Exception as exc:  # these records fail: retried, then the DLQ
-            logger.exception("recording %d books of job %s failed", len(results), job_id)
+            logger.exception(
+                "recording the books of a job failed",
+                extra={"job_id": job_id, "books": len(results)},
+            )
             for result in results:
                 for message_id in copies[(job_id, result.book_id)]:
                     self._verdicts[message_id] = exc
@@ -359,11 +378,13 @@ class BatchWork:
             )
         self.report.left_for_retry += 1
         logger.info(
-            "book %s/%s left for another delivery (attempt %d): %s",
-            task.job_id,
-            task.book_id,
-            attempt,
-            outcome.reason(),
+            "book left for another delivery",
+            extra={
+                "job_id": task.job_id,
+                "book_id": task.book_id,
+                "attempt": attempt,
+                "reason": outcome.reason(),
+            },
         )
         raise EnrichmentIncomplete(outcome.reason())
 
@@ -377,11 +398,9 @@ class BatchWork:
         for start in range(0, len(keys), 100):
             request = {
                 table: {
-                    "Keys": [
-                        {"pk": {"S": job_pk(j)}, "sk": {"S": book_sk(b)}}
-                        for j, b in keys[start : start + 100]
-                    ],
-                    "ProjectionExpression": "pk, sk",
+                    "Keys": [storage.book_key(j, b) for j, b in keys[start : start + 100]],
+                    "ProjectionExpression": "#pk, #sk",
+                    "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
                     "ConsistentRead": True,
                 }
             }
@@ -391,8 +410,8 @@ class BatchWork:
                 logger.warning("could not check for recorded books", exc_info=True)
                 continue
             for item in response.get("Responses", {}).get(table, []):
-                job_id = item["pk"]["S"].removeprefix("JOB#")
-                book_id = item["sk"]["S"].removeprefix("BOOK#")
+                job_id = item[PARTITION_KEY]["S"].removeprefix(storage.JOB_PK_PREFIX)
+                book_id = storage.book_id_of_sk(item[SORT_KEY]["S"])
                 found.add((job_id, book_id))
         return found
 
@@ -419,7 +438,9 @@ class BatchWork:
                         QueueUrl=queue_url, Entries=entries[start : start + 10]
                     )
             except (ClientError, BotoCoreError, ValueError):
-                logger.warning("could not schedule redeliveries on %s", queue_arn, exc_info=True)
+                logger.warning(
+                    "could not schedule redeliveries", extra={"queue": queue_arn}, exc_info=True
+                )
 
     def signal_completed_jobs(self) -> None:
         """The jobs this batch finished get a completion signal now; the aggregator's schedule
@@ -434,7 +455,7 @@ class BatchWork:
                     )
                     self.report.signals_sent += 1
             except (ClientError, BotoCoreError):
-                logger.exception("completion signal for job %s not sent", job_id)
+                logger.exception("completion signal not sent", extra={"job_id": job_id})
 
 
 def process_batch(
@@ -442,7 +463,8 @@ def process_batch(
 ) -> tuple[PartialItemFailureResponse, BatchReport]:
     """Processes an SQS event; returns the partial batch response and what happened."""
     records = event.get("Records") if isinstance(event, dict) else None
-    work = BatchWork(records if isinstance(records, list) else [], deps, context)
+    work = BatchWork(deps)
+    work.prepare(records if isinstance(records, list) else [], context)
     response = process_partial_response(
         event=event, record_handler=work.handle_record, processor=processor, context=context
     )

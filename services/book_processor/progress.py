@@ -11,26 +11,33 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import logging
 import random
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
+from contracts import storage
 from contracts.codec import encode
+from contracts.layout import (
+    JOB_RETENTION_DAYS,
+    OUTCOME_ATTRIBUTE,
+    PARTITION_KEY,
+    RESULT_ATTRIBUTE,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+)
 from contracts.messages import BookResult, CompletionSignal, EnrichmentStatus, JobRecord, JobStatus
-from contracts.storage import JOB_SK, book_sk, job_pk, job_record_from_item
 
-logger = logging.getLogger(__name__)
+logger = Logger(service="book_processor", child=True)
 
-RESULT_TTL = dt.timedelta(days=30)
+# Result items expire with their job: JOB_RETENTION_DAYS (Settings.job_retention_days).
+DEFAULT_RESULT_RETENTION = dt.timedelta(days=JOB_RETENTION_DAYS)
 # A transaction holds at most 100 items: the books' Puts and the job item's Update.
 MAX_BOOKS_PER_TRANSACTION = 99
 _CONFLICT_RETRIES = 4
-_deserializer = TypeDeserializer()
 
 
 class Recorded(enum.Enum):
@@ -39,7 +46,8 @@ class Recorded(enum.Enum):
 
 
 class JobNotFound(Exception):
-    """The job item is missing: the result cannot be accounted for (the message goes to the DLQ)."""
+    """The job item is missing (its reader deleted the job, or it expired): the result cannot
+    be accounted for, and the caller drops the job's tasks (a retry could not help)."""
 
 
 def outcome_of(result: BookResult) -> str:
@@ -48,10 +56,17 @@ def outcome_of(result: BookResult) -> str:
 
 
 def record_results(
-    client: Any, table: str, job_id: str, results: Sequence[BookResult], now: dt.datetime
+    client: Any,
+    table: str,
+    job_id: str,
+    results: Sequence[BookResult],
+    now: dt.datetime,
+    *,
+    retention: dt.timedelta = DEFAULT_RESULT_RETENTION,
 ) -> dict[str, Recorded]:
     """Stores and counts the results of one job (distinct books, at most
-    MAX_BOOKS_PER_TRANSACTION) in one transaction; returns how each book was recorded.
+    MAX_BOOKS_PER_TRANSACTION) in one transaction; returns how each book was recorded. The
+    result items expire `retention` after `now`.
     Raises JobNotFound when the job item is missing (nothing is stored then)."""
     if len({r.book_id for r in results}) != len(results) or any(
         r.job_id != job_id for r in results
@@ -64,7 +79,9 @@ def record_results(
     conflicts = 0
     while pending:
         try:
-            client.transact_write_items(TransactItems=_transaction(table, job_id, pending, now))
+            client.transact_write_items(
+                TransactItems=_transaction(table, job_id, pending, now + retention)
+            )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
@@ -92,23 +109,23 @@ def record_results(
 
 
 def _transaction(
-    table: str, job_id: str, results: Sequence[BookResult], now: dt.datetime
+    table: str, job_id: str, results: Sequence[BookResult], expires_at: dt.datetime
 ) -> list[dict[str, Any]]:
     """One Put per book, then the job item's Update (its position tells its cancellation
     reason apart from the books')."""
-    expires_at = str(int((now + RESULT_TTL).timestamp()))
+    expiry = storage.expires_at(expires_at)
     items: list[dict[str, Any]] = [
         {
             "Put": {
                 "TableName": table,
                 "Item": {
-                    "pk": {"S": job_pk(job_id)},
-                    "sk": {"S": book_sk(result.book_id)},
-                    "result": {"S": encode(result).decode()},
-                    "outcome": {"S": outcome_of(result)},
-                    "expires_at": {"N": expires_at},
+                    **storage.book_key(job_id, result.book_id),
+                    RESULT_ATTRIBUTE: {"S": encode(result).decode()},
+                    OUTCOME_ATTRIBUTE: {"S": outcome_of(result)},
+                    TTL_ATTRIBUTE: expiry,
                 },
-                "ConditionExpression": "attribute_not_exists(sk)",
+                "ConditionExpression": "attribute_not_exists(#sk)",
+                "ExpressionAttributeNames": {"#sk": SORT_KEY},
             }
         }
         for result in results
@@ -121,10 +138,13 @@ def _transaction(
         {
             "Update": {
                 "TableName": table,
-                "Key": {"pk": {"S": job_pk(job_id)}, "sk": {"S": JOB_SK}},
+                "Key": storage.job_key(job_id),
                 "UpdateExpression": "ADD " + ", ".join(f"#{name} :{name}" for name in counted),
-                "ConditionExpression": "attribute_exists(pk)",
-                "ExpressionAttributeNames": {f"#{name}": name for name in counted},
+                "ConditionExpression": "attribute_exists(#pk)",
+                "ExpressionAttributeNames": {
+                    "#pk": PARTITION_KEY,
+                    **{f"#{name}": name for name in counted},
+                },
                 "ExpressionAttributeValues": {
                     f":{name}": {"N": str(count)} for name, count in counted.items()
                 },
@@ -135,15 +155,9 @@ def _transaction(
 
 
 def read_job(client: Any, table: str, job_id: str) -> JobRecord | None:
-    response = client.get_item(
-        TableName=table,
-        Key={"pk": {"S": job_pk(job_id)}, "sk": {"S": JOB_SK}},
-        ConsistentRead=True,
-    )
+    response = client.get_item(TableName=table, Key=storage.job_key(job_id), ConsistentRead=True)
     item = response.get("Item")
-    if item is None:
-        return None
-    return job_record_from_item({k: _deserializer.deserialize(v) for k, v in item.items()})
+    return None if item is None else storage.job_record_from_item(item)
 
 
 def is_fully_accounted(job: JobRecord) -> bool:

@@ -1,9 +1,15 @@
-"""Configuration of the book processor, read once per cold start from the environment."""
+"""The book processor's configuration, read from its environment (contracts/settings.py)."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
+
+from contracts.layout import JOB_RETENTION_DAYS, MAX_RECEIVE_COUNT
+from contracts.settings import SettingsError, SettingsReader
+
+__all__ = ["Settings", "SettingsError", "parse_sources"]
 
 OPENLIBRARY = "openlibrary"
 GOOGLE_BOOKS = "google_books"
@@ -17,16 +23,12 @@ DEFAULT_UPSTREAM_MAX_RPS = 1.5
 DEFAULT_REDELIVERY_BASE_SECONDS = 30.0
 
 
-class SettingsError(ValueError):
-    """The environment is unusable: the function must fail loudly, not process books wrongly."""
-
-
 @dataclasses.dataclass(frozen=True)
 class Settings:
     jobs_table: str
     cache_table: str
     completion_queue_url: str
-    max_receive_count: int = 5
+    max_receive_count: int = MAX_RECEIVE_COUNT
     enrichment_sources: tuple[str, ...] = KNOWN_SOURCES
     openlibrary_base_url: str = DEFAULT_OPENLIBRARY_BASE_URL
     google_books_base_url: str = DEFAULT_GOOGLE_BOOKS_BASE_URL
@@ -42,51 +44,41 @@ class Settings:
     # (30, 60, 120, 240: all five attempts fit the 15-minute job deadline), not after the
     # queue's visibility timeout. 0 leaves retries to the visibility timeout.
     redelivery_base_seconds: float = DEFAULT_REDELIVERY_BASE_SECONDS
+    # Result items expire (TTL) this long after they are written: with their job.
+    job_retention_days: int = JOB_RETENTION_DAYS
 
     @property
     def enrichment_enabled(self) -> bool:
         return bool(self.enrichment_sources)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
-        return cls(
-            jobs_table=_required(env, "JOBS_TABLE"),
-            cache_table=_required(env, "CACHE_TABLE"),
-            completion_queue_url=_required(env, "COMPLETION_QUEUE_URL"),
-            max_receive_count=_number(env, "MAX_RECEIVE_COUNT", 5, int, minimum=1),
+    def from_environment(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        read = SettingsReader(env)
+        settings = cls(
+            jobs_table=read.required("JOBS_TABLE"),
+            cache_table=read.required("CACHE_TABLE"),
+            completion_queue_url=read.required("COMPLETION_QUEUE_URL"),
+            max_receive_count=read.integer("MAX_RECEIVE_COUNT", MAX_RECEIVE_COUNT),
             enrichment_sources=parse_sources(env.get("ENRICHMENT_SOURCES")),
-            openlibrary_base_url=_base_url(
-                env, "OPENLIBRARY_BASE_URL", DEFAULT_OPENLIBRARY_BASE_URL
+            openlibrary_base_url=read.url("OPENLIBRARY_BASE_URL", DEFAULT_OPENLIBRARY_BASE_URL),
+            google_books_base_url=read.url("GOOGLE_BOOKS_BASE_URL", DEFAULT_GOOGLE_BOOKS_BASE_URL),
+            google_books_api_key=read.text("GOOGLE_BOOKS_API_KEY"),
+            contact=read.text("CONTACT"),
+            upstream_max_rps=read.number("UPSTREAM_MAX_RPS", DEFAULT_UPSTREAM_MAX_RPS),
+            connect_timeout_seconds=read.number(
+                "UPSTREAM_CONNECT_TIMEOUT_SECONDS", 3.05, minimum=0.001
             ),
-            google_books_base_url=_base_url(
-                env, "GOOGLE_BOOKS_BASE_URL", DEFAULT_GOOGLE_BOOKS_BASE_URL
+            read_timeout_seconds=read.number("UPSTREAM_READ_TIMEOUT_SECONDS", 10.0, minimum=0.001),
+            max_attempts=read.integer("UPSTREAM_MAX_ATTEMPTS", 4),
+            backoff_base_seconds=read.number("UPSTREAM_BACKOFF_BASE_SECONDS", 0.25),
+            backoff_cap_seconds=read.number("UPSTREAM_BACKOFF_CAP_SECONDS", 8.0),
+            redelivery_base_seconds=read.number(
+                "REDELIVERY_BASE_SECONDS", DEFAULT_REDELIVERY_BASE_SECONDS
             ),
-            google_books_api_key=env.get("GOOGLE_BOOKS_API_KEY") or None,
-            contact=(env.get("CONTACT") or "").strip() or None,
-            upstream_max_rps=_number(
-                env, "UPSTREAM_MAX_RPS", DEFAULT_UPSTREAM_MAX_RPS, float, minimum=0.0
-            ),
-            connect_timeout_seconds=_number(
-                env, "UPSTREAM_CONNECT_TIMEOUT_SECONDS", 3.05, float, minimum=0.001
-            ),
-            read_timeout_seconds=_number(
-                env, "UPSTREAM_READ_TIMEOUT_SECONDS", 10.0, float, minimum=0.001
-            ),
-            max_attempts=_number(env, "UPSTREAM_MAX_ATTEMPTS", 4, int, minimum=1),
-            backoff_base_seconds=_number(
-                env, "UPSTREAM_BACKOFF_BASE_SECONDS", 0.25, float, minimum=0.0
-            ),
-            backoff_cap_seconds=_number(
-                env, "UPSTREAM_BACKOFF_CAP_SECONDS", 8.0, float, minimum=0.0
-            ),
-            redelivery_base_seconds=_number(
-                env,
-                "REDELIVERY_BASE_SECONDS",
-                DEFAULT_REDELIVERY_BASE_SECONDS,
-                float,
-                minimum=0.0,
-            ),
+            job_retention_days=read.integer("JOB_RETENTION_DAYS", JOB_RETENTION_DAYS),
         )
+        read.finish()
+        return settings
 
 
 def parse_sources(value: str | None) -> tuple[str, ...]:
@@ -100,37 +92,9 @@ def parse_sources(value: str | None) -> tuple[str, ...]:
             continue
         if name not in KNOWN_SOURCES:
             raise SettingsError(
-                f"ENRICHMENT_SOURCES: unknown source {name!r} (known: {', '.join(KNOWN_SOURCES)})"
+                f"ENRICHMENT_SOURCES: unknown source {name!r} (known: {', '.join(KNOWN_SOURCES)})",
+                "ENRICHMENT_SOURCES",
             )
         if name not in sources:
             sources.append(name)
     return tuple(sources)
-
-
-def _required(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise SettingsError(f"{name} is not set")
-    return value
-
-
-def _base_url(env: Mapping[str, str], name: str, default: str) -> str:
-    value = (env.get(name) or default).strip().rstrip("/")
-    if not value.startswith(("https://", "http://")):
-        raise SettingsError(f"{name} must be an http(s) URL, got {value!r:.100}")
-    return value
-
-
-def _number[
-    N: (int, float)
-](env: Mapping[str, str], name: str, default: N, kind: type[N], *, minimum: float) -> N:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a number, got {raw!r:.40}") from exc
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value

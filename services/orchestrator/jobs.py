@@ -15,15 +15,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from contracts.messages import JobRecord, JobStatus
-from contracts.storage import (
+from contracts import storage
+from contracts.layout import (
     ACCESS_DELETING_AT,
-    ACCESS_SK,
-    JOB_SK,
-    job_pk,
-    job_record_from_item,
-    job_record_to_item,
+    OPEN_JOBS_PARTITION_KEY,
+    PARTITION_KEY,
+    TTL_ATTRIBUTE,
 )
+from contracts.messages import JobRecord, JobStatus
 
 
 class JobDeleted(Exception):
@@ -47,14 +46,15 @@ _ORCHESTRATOR_ATTRIBUTES = (
     "queued_at",
     "deadline",
     "finished_at",
-    "open_shard",
+    OPEN_JOBS_PARTITION_KEY,
 )
 
 
 class JobStore:
-    """Job items through the boto3 resource API (`boto3.resource("dynamodb").Table(name)`)."""
+    """Job items through a low-level boto3 DynamoDB client."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._dynamodb = dynamodb
         self._table = table
 
     def create(self, record: JobRecord, *, expires_at: dt.datetime) -> JobRecord | None:
@@ -62,26 +62,25 @@ class JobStore:
 
         Raises JobDeleted if the reader has deleted the job (or a delete has started): a late
         or repeated notification of its upload must not bring the job back."""
-        item = job_record_to_item(record)
-        item["expires_at"] = int(expires_at.timestamp())  # the table's TTL attribute
-        pk = job_pk(record.job_id)
+        item = storage.job_record_to_item(record)
+        item[TTL_ATTRIBUTE] = storage.expires_at(expires_at)
         try:
-            # The resource's client takes and returns plain values, as the Table does.
-            self._table.meta.client.transact_write_items(
+            self._dynamodb.transact_write_items(
                 TransactItems=[
                     {
                         "ConditionCheck": {
-                            "TableName": self._table.name,
-                            "Key": {"pk": pk, "sk": ACCESS_SK},
+                            "TableName": self._table,
+                            "Key": storage.access_key(record.job_id),
                             "ConditionExpression": "attribute_not_exists(#deleting_at)",
                             "ExpressionAttributeNames": {"#deleting_at": ACCESS_DELETING_AT},
                         }
                     },
                     {
                         "Put": {
-                            "TableName": self._table.name,
+                            "TableName": self._table,
                             "Item": item,
-                            "ConditionExpression": "attribute_not_exists(pk)",
+                            "ConditionExpression": "attribute_not_exists(#pk)",
+                            "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
                         }
                     },
                 ]
@@ -99,11 +98,11 @@ class JobStore:
         return None
 
     def get(self, job_id: str) -> JobRecord | None:
-        response = self._table.get_item(
-            Key={"pk": job_pk(job_id), "sk": JOB_SK}, ConsistentRead=True
+        response = self._dynamodb.get_item(
+            TableName=self._table, Key=storage.job_key(job_id), ConsistentRead=True
         )
         item = response.get("Item")
-        return None if item is None else job_record_from_item(item)
+        return None if item is None else storage.job_record_from_item(item)
 
     def update(self, record: JobRecord, *, expected: JobStatus) -> JobRecord | None:
         """Writes the orchestrator's attributes of `record` if the job is still `expected`, and
@@ -111,9 +110,9 @@ class JobStore:
 
         None when another invocation has moved the job on (nothing is written then).
         """
-        item = job_record_to_item(record)
+        item = storage.job_record_to_item(record)
         names: dict[str, str] = {"#status": "status"}
-        values: dict[str, Any] = {":expected": expected.value}
+        values: dict[str, Any] = {":expected": {"S": expected.value}}
         assignments = []
         for position, attribute in enumerate(_ORCHESTRATOR_ATTRIBUTES):
             if attribute not in item:
@@ -122,8 +121,9 @@ class JobStore:
             values[f":v{position}"] = item[attribute]
             assignments.append(f"#a{position} = :v{position}")
         try:
-            response = self._table.update_item(
-                Key={"pk": job_pk(record.job_id), "sk": JOB_SK},
+            response = self._dynamodb.update_item(
+                TableName=self._table,
+                Key=storage.job_key(record.job_id),
                 UpdateExpression="SET " + ", ".join(assignments),
                 ConditionExpression="#status = :expected",
                 ExpressionAttributeNames=names,
@@ -134,7 +134,7 @@ class JobStore:
             if _is_condition_failure(error):
                 return None
             raise
-        return job_record_from_item(response["Attributes"])
+        return storage.job_record_from_item(response["Attributes"])
 
 
 def _is_condition_failure(error: ClientError) -> bool:

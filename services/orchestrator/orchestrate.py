@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote_plus
@@ -28,13 +27,13 @@ from botocore.exceptions import ClientError
 from contracts.codec import encode
 from contracts.messages import CompletionSignal, JobManifest, JobRecord, JobStatus
 from contracts.storage import (
-    UPLOAD_PREFIX,
     InvalidJobId,
     job_id_from_upload_key,
     manifest_key,
     parse_job_id,
+    upload_prefix,
 )
-from services.orchestrator.fanout import DEFAULT_WORKERS, send_tasks, task_entries
+from services.orchestrator.fanout import send_tasks, task_entries
 from services.orchestrator.jobs import JobDeleted, JobStore
 from services.orchestrator.parser import (
     MAX_FILE_BYTES,
@@ -42,35 +41,13 @@ from services.orchestrator.parser import (
     file_too_large_message,
     parse_export,
 )
+from services.orchestrator.settings import Settings
 
 # The same logger as the handler's (same service): keys appended here appear on every line.
 logger = Logger(service="orchestrator")
 
 RECORD_WARNINGS = 100  # the job item keeps the first ones; the manifest keeps them all
 REJECTED = "REJECTED"  # an event that never became a job (not a JobStatus: nothing is stored)
-
-
-@dataclasses.dataclass(frozen=True)
-class Settings:
-    data_bucket: str
-    jobs_table: str
-    task_queue_url: str
-    completion_queue_url: str
-    job_deadline_seconds: int = 900
-    job_retention_days: int = 30
-    fanout_workers: int = DEFAULT_WORKERS
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        return cls(
-            data_bucket=environ["DATA_BUCKET"],
-            jobs_table=environ["JOBS_TABLE"],
-            task_queue_url=environ["TASK_QUEUE_URL"],
-            completion_queue_url=environ["COMPLETION_QUEUE_URL"],
-            job_deadline_seconds=int(environ.get("JOB_DEADLINE_SECONDS", "900")),
-            job_retention_days=int(environ.get("JOB_RETENTION_DAYS", "30")),
-            fanout_workers=int(environ.get("FANOUT_WORKERS", str(DEFAULT_WORKERS))),
-        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,7 +61,7 @@ class Clients:
         return cls(
             s3=session.client("s3"),
             sqs=session.client("sqs"),
-            jobs=JobStore(session.resource("dynamodb").Table(settings.jobs_table)),
+            jobs=JobStore(session.client("dynamodb"), settings.jobs_table),
         )
 
 
@@ -181,7 +158,7 @@ def find_upload(job_id: object, settings: Settings, s3: Any) -> Upload:
         valid_id = parse_job_id(job_id)  # before any S3 call
     except InvalidJobId as invalid:
         raise EventRejected(str(invalid)) from None
-    prefix = f"{UPLOAD_PREFIX}{valid_id}/"
+    prefix = upload_prefix(valid_id)
     listing = s3.list_objects_v2(Bucket=settings.data_bucket, Prefix=prefix, MaxKeys=2)
     keys = [item["Key"] for item in listing.get("Contents", [])]
     if not keys:

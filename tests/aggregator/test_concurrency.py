@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-
-import pytest
-from moto.core.botocore_stubber import BotocoreStubber
 
 from contracts.messages import JobStatus
 from services.aggregator.fan_in import (
@@ -20,28 +17,12 @@ from services.aggregator.fan_in import (
 )
 from services.aggregator.store import Claim
 from tests.aggregator import job_storage
-from tests.aggregator.job_storage import Clock, RequestCounter
 from tests.aggregator.library import BOOKS, CREATED_AT, MISSING_IDS, RESULTS, manifest
+from tests.support.aws_requests import RequestCounter
+from tests.support.clocks import Clock
 
 QUEUED_AT = CREATED_AT + dt.timedelta(minutes=1)
 THREADS = 8
-
-
-@pytest.fixture(autouse=True)
-def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """DynamoDB applies each request atomically; in-process moto does not lock, so a thread
-    switch inside its conditional update could let two requests both pass one condition.
-    Serialising whole requests restores the service's guarantee and nothing more: the runs
-    still interleave between requests, which is where the races of the fan-in are."""
-    lock = threading.Lock()
-    original = BotocoreStubber.process_request
-
-    def process_request(self: BotocoreStubber, request: Any) -> Any:
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
-    yield
 
 
 def _race(runs: list[Callable[[], Any]]) -> list[Any]:

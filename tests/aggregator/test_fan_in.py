@@ -22,8 +22,9 @@ from services.aggregator.fan_in import (
 from services.aggregator.stats import MISSING_REASON, build_dashboard
 from services.aggregator.store import BlobStore, Claim, JobStore
 from tests.aggregator import job_storage
-from tests.aggregator.job_storage import Clock, RequestCounter
 from tests.aggregator.library import BOOKS, CREATED_AT, MISSING_IDS, RESULTS, manifest
+from tests.support.aws_requests import RequestCounter
+from tests.support.clocks import Clock
 
 QUEUED_AT = CREATED_AT + dt.timedelta(minutes=1)
 DEADLINE = QUEUED_AT + dt.timedelta(minutes=15)
@@ -318,7 +319,7 @@ def test_a_job_that_is_unknown_or_not_yet_queued_is_left_alone(aws, deps) -> Non
     job_manifest = _queue(aws, ())
     session.client("dynamodb").update_item(
         TableName=env.jobs_table,
-        Key={"pk": {"S": storage.job_pk(job_manifest.job_id)}, "sk": {"S": storage.JOB_SK}},
+        Key=storage.job_key(job_manifest.job_id),
         UpdateExpression="SET #status = :received REMOVE open_shard",
         ExpressionAttributeNames={"#status": "status"},
         ExpressionAttributeValues={":received": {"S": "RECEIVED"}},
@@ -342,7 +343,7 @@ def test_a_stored_result_that_cannot_be_read_counts_as_missing(aws, deps) -> Non
     _store_all(aws)
     session.client("dynamodb").update_item(
         TableName=env.jobs_table,
-        Key={"pk": {"S": storage.job_pk(job_manifest.job_id)}, "sk": {"S": "BOOK#gr101"}},
+        Key=storage.book_key(job_manifest.job_id, "gr101"),
         UpdateExpression="SET #result = :garbage",
         ExpressionAttributeNames={"#result": "result"},
         ExpressionAttributeValues={":garbage": {"S": '{"type": "book.result.v1", "oops": 1}'}},

@@ -23,9 +23,9 @@ COMPLETE_BOOKS = tuple(book for book in BOOKS if book.book_id not in MISSING_IDS
 @pytest.fixture(autouse=True)
 def fresh_cold_start() -> Iterator[None]:
     """Each test is a new cold start: dependencies are built from that test's environment."""
-    handler.dependencies.cache_clear()
+    handler.dependencies_for.cache_clear()
     yield
-    handler.dependencies.cache_clear()
+    handler.dependencies_for.cache_clear()
 
 
 def _context() -> LambdaContext:

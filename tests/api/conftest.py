@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.support import ApiClient, AwsFixture, Clock, api_client
+from tests.api.support import START, ApiClient, AwsFixture, api_client
+from tests.support.clocks import Clock
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

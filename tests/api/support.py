@@ -12,24 +12,18 @@ from typing import Any
 
 import boto3
 
-from contracts.codec import encode
+from contracts import storage
+from contracts.layout import ACCESS_DELETING_AT, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 from contracts.messages import BookResult, EnrichmentStatus, JobRecord, JobStatus, RowWarning
-from contracts.storage import (
-    ACCESS_SK,
-    book_sk,
-    dashboard_key,
-    job_pk,
-    job_record_to_item,
-    manifest_key,
-    new_job_id,
-    upload_key,
-)
+from contracts.storage import ACCESS_SK, dashboard_key, manifest_key, new_job_id, upload_key
 from local_runtime.api_flow import ApiResponse, api_response, http_api_event
 from local_runtime.lambda_events import LambdaContext
 from local_runtime.resources import ServiceEnvironment
 from services.api.app import build_app
 from services.api.jobs import Clients
-from services.api.settings import ApiSettings
+from services.api.settings import Settings
+from tests.support import jobs
+from tests.support.clocks import Clock
 
 AwsFixture = tuple[boto3.Session, ServiceEnvironment]
 
@@ -38,31 +32,11 @@ OTHER_ALLOWED_ORIGIN = "https://beta.example.com"
 START = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
-class Clock:
-    """The time the API sees; tests move it on."""
-
-    def __init__(self, now: dt.datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
-
-
-class Untouchable:
-    """Stands in for an AWS client that must not be used at all."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"an AWS call ({name}) was made")
-
-
 @dataclasses.dataclass
 class ApiClient:
     """Sends API Gateway HTTP API events to an app built like the handler builds it."""
 
-    settings: ApiSettings
+    settings: Settings
     clients: Clients
     clock: Clock
 
@@ -88,20 +62,20 @@ class ApiClient:
         return created
 
 
-def settings_for(env: ServiceEnvironment, **overrides: Any) -> ApiSettings:
+def settings_for(env: ServiceEnvironment, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "data_bucket": env.data_bucket,
         "jobs_table": env.jobs_table,
         "allowed_origins": (ALLOWED_ORIGIN, OTHER_ALLOWED_ORIGIN),
     }
     values.update(overrides)
-    return ApiSettings(**values)
+    return Settings(**values)
 
 
 def api_client(aws: AwsFixture, clock: Clock | None = None, **overrides: Any) -> ApiClient:
     session, env = aws
     settings = settings_for(env, **overrides)
-    return ApiClient(settings, Clients.from_session(session, settings), clock or Clock())
+    return ApiClient(settings, Clients.from_session(session, settings), clock or Clock(START))
 
 
 def error_of(response: ApiResponse) -> str:
@@ -158,31 +132,21 @@ def put_job(
         ),
         finished_at=updated_at if status.is_final else None,
     )
-    item = job_record_to_item(record)
-    item["expires_at"] = int((START + dt.timedelta(days=30)).timestamp())
-    session.resource("dynamodb").Table(env.jobs_table).put_item(Item=item)
-    return record
+    return jobs.put_job_record(session, env, record, expires_at=START + dt.timedelta(days=30))
 
 
 def put_book_results(aws: AwsFixture, job_id: str, count: int) -> None:
-    session, env = aws
-    table = session.resource("dynamodb").Table(env.jobs_table)
-    with table.batch_writer() as batch:
-        for number in range(count):
-            result = BookResult(
-                job_id=job_id,
-                book_id=f"gr-{number}",
-                status=EnrichmentStatus.SKIPPED,
-                processed_at=START,
-            )
-            batch.put_item(
-                Item={
-                    "pk": job_pk(job_id),
-                    "sk": book_sk(result.book_id),
-                    "result": encode(result).decode(),
-                    "outcome": "succeeded",
-                }
-            )
+    """Result items (without touching the job item's counters)."""
+    results = (
+        BookResult(
+            job_id=job_id,
+            book_id=f"gr-{number}",
+            status=EnrichmentStatus.SKIPPED,
+            processed_at=START,
+        )
+        for number in range(count)
+    )
+    jobs.put_results(*aws, results, count=False)
 
 
 def put_object(aws: AwsFixture, key: str, body: bytes = b"x") -> None:
@@ -199,17 +163,7 @@ def put_pipeline_objects(aws: AwsFixture, job_id: str, dashboard: bytes = b"{}")
 
 
 def partition_keys(aws: AwsFixture, job_id: str) -> set[str]:
-    session, env = aws
-    response = (
-        session.resource("dynamodb")
-        .Table(env.jobs_table)
-        .query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": job_pk(job_id)},
-            ConsistentRead=True,
-        )
-    )
-    return {str(item["sk"]) for item in response["Items"]}
+    return jobs.partition_sort_keys(*aws, job_id)
 
 
 def object_keys(aws: AwsFixture, job_id: str | None = None) -> set[str]:
@@ -223,29 +177,31 @@ def object_keys(aws: AwsFixture, job_id: str | None = None) -> set[str]:
     return keys if job_id is None else {key for key in keys if job_id in key}
 
 
+def _plain(item: storage.Item) -> dict[str, Any]:
+    return {name: storage.plain_value(value) for name, value in item.items()}
+
+
 def table_items(aws: AwsFixture) -> list[dict[str, Any]]:
+    """Every item of the jobs table, as plain values."""
     session, env = aws
-    table = session.resource("dynamodb").Table(env.jobs_table)
-    items: list[dict[str, Any]] = []
-    response = table.scan(ConsistentRead=True)
-    items.extend(response["Items"])
-    while "LastEvaluatedKey" in response:
-        response = table.scan(ConsistentRead=True, ExclusiveStartKey=response["LastEvaluatedKey"])
-        items.extend(response["Items"])
-    return items
+    paginator = session.client("dynamodb").get_paginator("scan")
+    return [
+        _plain(item)
+        for page in paginator.paginate(TableName=env.jobs_table, ConsistentRead=True)
+        for item in page["Items"]
+    ]
 
 
 def access_item(aws: AwsFixture, job_id: str) -> dict[str, Any]:
-    """The API's ACCESS item of the job, as stored (it must exist)."""
+    """The API's ACCESS item of the job, as plain values (it must exist)."""
     session, env = aws
-    item: dict[str, Any] | None = (
-        session.resource("dynamodb")
-        .Table(env.jobs_table)
-        .get_item(Key={"pk": job_pk(job_id), "sk": ACCESS_SK}, ConsistentRead=True)
+    item: storage.Item | None = (
+        session.client("dynamodb")
+        .get_item(TableName=env.jobs_table, Key=storage.access_key(job_id), ConsistentRead=True)
         .get("Item")
     )
     assert item is not None, f"no ACCESS item for {job_id}"
-    return item
+    return _plain(item)
 
 
 def assert_tombstone(aws: AwsFixture, job_id: str, deleted_at: dt.datetime) -> None:
@@ -254,6 +210,13 @@ def assert_tombstone(aws: AwsFixture, job_id: str, deleted_at: dt.datetime) -> N
     week after the delete (longer than any duplicate or retried notification of the upload)."""
     assert partition_keys(aws, job_id) == {ACCESS_SK}
     item = access_item(aws, job_id)
-    assert set(item) == {"pk", "sk", "created_at", "deleting_at", "deleted_at", "expires_at"}
+    assert set(item) == {
+        PARTITION_KEY,
+        SORT_KEY,
+        "created_at",
+        ACCESS_DELETING_AT,
+        "deleted_at",
+        TTL_ATTRIBUTE,
+    }
     assert item["deleted_at"] == deleted_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    assert int(item["expires_at"]) >= (deleted_at + dt.timedelta(days=7)).timestamp()
+    assert int(item[TTL_ATTRIBUTE]) >= (deleted_at + dt.timedelta(days=7)).timestamp()

@@ -9,6 +9,7 @@ import uuid
 
 import requests
 
+from contracts.layout import SORT_KEY
 from contracts.storage import ACCESS_SK, upload_key
 from tests.api.support import (
     START,
@@ -103,7 +104,7 @@ def test_the_delete_token_is_returned_once_and_only_its_hash_is_stored(
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)  # 32 random bytes, URL-safe base64
 
     items = table_items(aws)
-    assert [item["sk"] for item in items] == [ACCESS_SK]
+    assert [item[SORT_KEY] for item in items] == [ACCESS_SK]
     assert items[0]["token_sha256"] == hashlib.sha256(token.encode()).hexdigest()
     assert token not in repr(items)
     status = api.request("GET", f"/jobs/{created['job_id']}")

@@ -3,6 +3,7 @@ there will be none, 404 for an unknown job; a large dashboard through a presigne
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.parse
 from typing import Any
@@ -16,7 +17,6 @@ from services.api.app import accepts_gzip
 from tests.api.support import (
     ApiClient,
     AwsFixture,
-    Clock,
     api_client,
     assert_tombstone,
     bearer,
@@ -24,6 +24,7 @@ from tests.api.support import (
     put_job,
     put_object,
 )
+from tests.support.clocks import Clock
 
 # As the aggregator stores it; the API passes the bytes on unchanged (non-ASCII included).
 DASHBOARD = (
@@ -262,7 +263,7 @@ def test_a_dashboard_deleted_while_it_is_being_fetched_is_not_found_not_a_server
     s3 = _DeleteBeforeDashboardRead(
         api.clients.s3, lambda: api.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
     )
-    racing = ApiClient(api.settings, type(api.clients)(s3=s3, table=api.clients.table), api.clock)
+    racing = ApiClient(api.settings, dataclasses.replace(api.clients, s3=s3), api.clock)
 
     response = racing.request("GET", f"/jobs/{job_id}/dashboard")
 

@@ -5,16 +5,18 @@ a delete."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 import pytest
 
+from contracts import storage
+from contracts.layout import PARTITION_KEY, SORT_KEY
 from contracts.messages import BookResult, EnrichmentStatus, JobStatus
 from contracts.storage import (
     ACCESS_SK,
     dashboard_key,
-    job_pk,
     manifest_key,
     new_job_id,
     upload_key,
@@ -26,7 +28,6 @@ from tests.api.support import (
     START,
     ApiClient,
     AwsFixture,
-    Clock,
     access_item,
     assert_tombstone,
     bearer,
@@ -39,6 +40,7 @@ from tests.api.support import (
     put_pipeline_objects,
     table_items,
 )
+from tests.support.clocks import Clock
 
 
 def _finished_job(api: ApiClient, aws: AwsFixture, books: int = 30) -> tuple[str, str]:
@@ -52,7 +54,8 @@ def _finished_job(api: ApiClient, aws: AwsFixture, books: int = 30) -> tuple[str
 
 
 def _everything(aws: AwsFixture) -> tuple[list[dict[str, Any]], set[str]]:
-    return sorted(table_items(aws), key=lambda item: (item["pk"], item["sk"])), object_keys(aws)
+    items = sorted(table_items(aws), key=lambda item: (item[PARTITION_KEY], item[SORT_KEY]))
+    return items, object_keys(aws)
 
 
 def test_a_finished_job_is_deleted_with_its_token_and_nothing_of_it_remains(
@@ -275,7 +278,7 @@ def test_a_delete_that_stopped_half_way_is_finished_by_sending_it_again(
     job_id, token = _finished_job(api, aws, books=4)
     failing = ApiClient(
         api.settings,
-        type(api.clients)(s3=_FailingDashboardDeletes(api.clients.s3), table=api.clients.table),
+        dataclasses.replace(api.clients, s3=_FailingDashboardDeletes(api.clients.s3)),
         api.clock,
     )
 
@@ -319,10 +322,13 @@ def test_deletion_goes_through_every_page_of_objects_and_items(aws: AwsFixture) 
     for number in range(6):
         put_object(aws, f"jobs/{job_id}/part-{number:04}.json")
     put_object(aws, manifest_key(job_id))
-    table = session.resource("dynamodb").Table(env.jobs_table)
+    dynamodb = session.client("dynamodb")
     s3 = session.client("s3")
 
-    assert deletion.delete_partition(table, job_id, keep=frozenset(), page_size=5) == 12
+    assert (
+        deletion.delete_partition(dynamodb, env.jobs_table, job_id, keep=frozenset(), page_size=5)
+        == 12
+    )
     assert deletion.delete_prefix(s3, env.data_bucket, f"jobs/{job_id}/", page_size=3) == 7
     assert partition_keys(aws, job_id) == set() and object_keys(aws, job_id) == set()
 
@@ -330,7 +336,7 @@ def test_deletion_goes_through_every_page_of_objects_and_items(aws: AwsFixture) 
 def test_a_delete_racing_one_that_finished_first_leaves_the_tombstone_alone(
     api: ApiClient, aws: AwsFixture
 ) -> None:
-    store = AccessStore(api.clients.table)
+    store = AccessStore(api.clients.dynamodb, api.settings.jobs_table)
     job_id = api.create_job()["job_id"]
     assert store.mark_deleting(job_id, START) is True
     store.tombstone(job_id, START, expires_at=START + dt.timedelta(days=7))  # finished first
@@ -343,9 +349,11 @@ def test_a_delete_racing_one_that_finished_first_leaves_the_tombstone_alone(
 def test_neither_marking_nor_tombstoning_recreates_an_access_item_that_expired(
     api: ApiClient, aws: AwsFixture
 ) -> None:
-    store = AccessStore(api.clients.table)
+    store = AccessStore(api.clients.dynamodb, api.settings.jobs_table)
     job_id = api.create_job()["job_id"]
-    api.clients.table.delete_item(Key={"pk": job_pk(job_id), "sk": ACCESS_SK})  # its TTL
+    api.clients.dynamodb.delete_item(  # its TTL
+        TableName=api.settings.jobs_table, Key=storage.access_key(job_id)
+    )
 
     assert store.mark_deleting(job_id, START) is False
     store.tombstone(job_id, START, expires_at=START + dt.timedelta(days=7))
@@ -358,6 +366,9 @@ class _ThrottledClient:
     def __init__(self, client: Any) -> None:
         self._client = client
         self.calls = 0
+
+    def query(self, **kwargs: Any) -> Any:
+        return self._client.query(**kwargs)
 
     def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:  # noqa: N803
         self.calls += 1
@@ -372,15 +383,10 @@ def test_deletes_dynamodb_left_unprocessed_are_sent_again(aws: AwsFixture) -> No
     session, env = aws
     job_id = new_job_id()
     put_book_results(aws, job_id, 25)
-    table = session.resource("dynamodb").Table(env.jobs_table)
-    throttled = _ThrottledClient(table.meta.client)
+    throttled = _ThrottledClient(session.client("dynamodb"))
 
-    class _Table:
-        name = table.name
-        meta = type("Meta", (), {"client": throttled})()
-
-        def query(self, **kwargs: Any) -> Any:
-            return table.query(**kwargs)
-
-    assert deletion.delete_partition(_Table(), job_id, keep=frozenset(), workers=1) == 25
+    assert (
+        deletion.delete_partition(throttled, env.jobs_table, job_id, keep=frozenset(), workers=1)
+        == 25
+    )
     assert throttled.calls == 2 and partition_keys(aws, job_id) == set()

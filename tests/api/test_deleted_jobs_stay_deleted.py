@@ -6,6 +6,7 @@ The API and the orchestrator run here against the same moto account, as deployed
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from local_runtime.lambda_events import s3_object_created_event
 from services.aggregator.store import Claim
 from services.aggregator.store import JobStore as AggregatorJobStore
 from services.orchestrator import orchestrate
+from services.orchestrator.settings import Settings as OrchestratorSettings
 from tests.api.support import (
     ApiClient,
     AwsFixture,
@@ -49,7 +51,7 @@ def _upload_through_the_form(created: dict[str, Any], data: bytes) -> None:
 def _notifier(aws: AwsFixture, job_id: str, size: int) -> Notify:
     """Delivers the upload's ObjectCreated notification to the orchestrator (again)."""
     _, env = aws
-    settings = orchestrate.Settings.from_env()
+    settings = OrchestratorSettings.from_environment()
     clients = orchestrate.Clients.from_session(aws[0], settings)
     event = s3_object_created_event(env.data_bucket, upload_key(job_id), size)
     return lambda: orchestrate.handle_event(event, settings, clients)
@@ -150,7 +152,7 @@ def test_a_notification_arriving_while_the_delete_runs_is_refused(
 ) -> None:
     job_id, token, notify = _stalled_upload(api, aws)
     s3 = _NotifyBeforeUploadDelete(api.clients.s3, notify)
-    deleting = ApiClient(api.settings, type(api.clients)(s3=s3, table=api.clients.table), api.clock)
+    deleting = ApiClient(api.settings, dataclasses.replace(api.clients, s3=s3), api.clock)
 
     response = deleting.request("DELETE", f"/jobs/{job_id}", headers=bearer(token))
 
@@ -185,7 +187,7 @@ def test_a_notification_after_a_delete_stopped_half_way_is_refused_and_the_retry
     job_id, token, notify = _stalled_upload(api, aws)
     crashing = ApiClient(
         api.settings,
-        type(api.clients)(s3=_UploadDeleteFails(api.clients.s3), table=api.clients.table),
+        dataclasses.replace(api.clients, s3=_UploadDeleteFails(api.clients.s3)),
         api.clock,
     )
     assert crashing.request("DELETE", f"/jobs/{job_id}", headers=bearer(token)).status == 500

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from contracts.codec import dashboard_decoder
+from contracts.layout import SORT_KEY
 from contracts.messages import JobStatus
 from contracts.storage import ACCESS_SK, job_pk
 from local_runtime.api_flow import ApiResponse, LocalApi
@@ -16,8 +17,9 @@ from local_runtime.event_sources import notify_object_created
 from local_runtime.functions import ORCHESTRATOR
 from local_runtime.pipeline import LocalPipeline, RunOptions
 from tests.api.support import ALLOWED_ORIGIN
+from tests.support.samples import CC0_EXPORT
 
-EXPORT = Path(__file__).parents[1] / "fixtures" / "goodreads_library_export_cc0_2024.csv"
+EXPORT = CC0_EXPORT
 FINAL = {status.value for status in JobStatus if status.is_final}
 
 
@@ -105,5 +107,5 @@ def test_create_upload_process_poll_fetch_and_delete(tmp_path: Path) -> None:
             .get("Items")
         )
         # Only the tombstone: no token, no job item, no book.
-        assert [item["sk"]["S"] for item in items] == [ACCESS_SK]
+        assert [item[SORT_KEY]["S"] for item in items] == [ACCESS_SK]
         assert "token_sha256" not in items[0] and "deleting_at" in items[0]

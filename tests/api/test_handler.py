@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from contracts.storage import ACCESS_SK, format_timestamp, job_pk, new_job_id
+from contracts import storage
+from contracts.storage import format_timestamp, new_job_id
 from local_runtime.api_flow import api_response, http_api_event
 from local_runtime.lambda_events import LambdaContext
 from services.api import handler
@@ -22,9 +23,9 @@ from tests.api.support import ALLOWED_ORIGIN, AwsFixture, bearer, error_of
 def fresh_cold_start(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test is a new cold start, configured as infra configures the function."""
     monkeypatch.setenv("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
-    handler.dependencies.cache_clear()
+    handler.dependencies_for.cache_clear()
     yield
-    handler.dependencies.cache_clear()
+    handler.dependencies_for.cache_clear()
 
 
 @pytest.fixture
@@ -93,11 +94,12 @@ def event_logging_requested(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def _expire_upload_window(aws: AwsFixture, job_id: str) -> None:
     session, env = aws
-    session.resource("dynamodb").Table(env.jobs_table).update_item(
-        Key={"pk": job_pk(job_id), "sk": ACCESS_SK},
+    session.client("dynamodb").update_item(
+        TableName=env.jobs_table,
+        Key=storage.access_key(job_id),
         UpdateExpression="SET upload_expires_at = :past",
         ExpressionAttributeValues={
-            ":past": format_timestamp(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+            ":past": {"S": format_timestamp(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))}
         },
     )
 

@@ -8,15 +8,16 @@ from contracts.messages import JobStatus, RowWarning
 from contracts.storage import new_job_id, upload_key
 from services.api.jobs import Clients
 from tests.api.support import (
+    START,
     ApiClient,
     AwsFixture,
-    Clock,
-    Untouchable,
     error_of,
     put_job,
     put_object,
     settings_for,
 )
+from tests.support.aws_requests import ForbiddenClient
+from tests.support.clocks import Clock
 
 VIEW_FIELDS = {
     "job_id",
@@ -91,7 +92,11 @@ def test_an_unknown_job_is_not_found(api: ApiClient) -> None:
 def test_an_id_that_is_not_a_uuid_is_refused_before_any_aws_call(
     aws: AwsFixture, job_id: str
 ) -> None:
-    untouchable = ApiClient(settings_for(aws[1]), Clients(Untouchable(), Untouchable()), Clock())
+    untouchable = ApiClient(
+        settings_for(aws[1]),
+        Clients(ForbiddenClient("s3"), ForbiddenClient("dynamodb")),
+        Clock(START),
+    )
     for path in (f"/jobs/{job_id}", f"/jobs/{job_id}/dashboard"):
         response = untouchable.request("GET", path)
         assert response.status == 400 and error_of(response) == "invalid_job_id"

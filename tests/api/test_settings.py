@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.api.settings import ApiSettings, SettingsError, parse_allowed_origins
+from services.api.settings import Settings, SettingsError, parse_allowed_origins
 
 BASE = {"DATA_BUCKET": "bucket", "JOBS_TABLE": "jobs"}
 
 
 def test_defaults_give_a_five_minute_form_and_no_cors() -> None:
-    settings = ApiSettings.from_environment(BASE)
+    settings = Settings.from_environment(BASE)
     assert (settings.data_bucket, settings.jobs_table) == ("bucket", "jobs")
     assert settings.allowed_origins == ()
     assert settings.upload_url_seconds == 300 and settings.upload_grace_seconds == 900
@@ -19,7 +19,7 @@ def test_defaults_give_a_five_minute_form_and_no_cors() -> None:
 
 
 def test_every_setting_is_read() -> None:
-    settings = ApiSettings.from_environment(
+    settings = Settings.from_environment(
         {
             **BASE,
             "ALLOWED_ORIGINS": "https://a.example, https://b.example:8443,,http://localhost:5173",
@@ -71,4 +71,4 @@ def test_an_origin_that_is_not_exact_is_refused(origins: str) -> None:
 )
 def test_a_missing_or_malformed_setting_is_refused(environment: dict[str, str]) -> None:
     with pytest.raises(SettingsError):
-        ApiSettings.from_environment(environment)
+        Settings.from_environment(environment)

@@ -3,13 +3,10 @@ loopback, and the environment that points the processor at both."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
-from moto.dynamodb.models import DynamoDBBackend
 
 from local_runtime.resources import ServiceEnvironment
 from tests.book_processor.support import TaskQueue
@@ -49,18 +46,3 @@ def processor_env(
 @pytest.fixture
 def queue(processor_env: tuple[boto3.Session, ServiceEnvironment]) -> TaskQueue:
     return TaskQueue(*processor_env)
-
-
-@pytest.fixture
-def atomic_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies a transaction atomically; moto applies it step by step and rolls back
-    by restoring a table snapshot, so two threads can interleave inside one. Serialising moto's
-    transactions restores the real guarantee for tests that race two deliveries."""
-    lock = threading.Lock()
-    original = DynamoDBBackend.transact_write_items
-
-    def atomic(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-        with lock:
-            original(self, transact_items)
-
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", atomic)

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import os
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
-from contracts.codec import completion_decoder, encode, result_decoder
-from contracts.messages import BookResult, BookTask, CompletionSignal, JobRecord, JobStatus
-from contracts.storage import job_pk, job_record_from_item, job_record_to_item, upload_key
+from contracts.codec import encode
+from contracts.messages import BookResult, BookTask, CompletionSignal, JobRecord
 from local_runtime.lambda_events import LambdaContext, sqs_event
 from local_runtime.resources import ServiceEnvironment
 from services.book_processor.processing import BatchReport, Dependencies, process_batch
 from services.book_processor.settings import Settings
-from tests.support.upstream_server import FixtureBook
+from tests.support import jobs
 
-NOW = dt.datetime(2024, 11, 28, 12, 0, tzinfo=dt.UTC)
+NOW = jobs.QUEUED_AT
 
 # Ten fixture books with an ISBN: most found by the search, one only through its edition, one
 # only by Google, one without Open Library subjects.
@@ -41,31 +37,7 @@ TEN_BOOKS = [
 
 def new_job(session: boto3.Session, env: ServiceEnvironment, total: int) -> str:
     """A QUEUED job item expecting `total` books, as the orchestrator leaves it."""
-    job_id = str(uuid.uuid4())
-    record = JobRecord(
-        job_id=job_id,
-        status=JobStatus.QUEUED,
-        source_key=upload_key(job_id),
-        created_at=NOW,
-        updated_at=NOW,
-        total=total,
-        queued_at=NOW,
-        deadline=NOW + dt.timedelta(minutes=15),
-    )
-    session.resource("dynamodb").Table(env.jobs_table).put_item(Item=job_record_to_item(record))
-    return job_id
-
-
-def task_for(book: FixtureBook, job_id: str, book_id: str | None = None) -> BookTask:
-    return BookTask(
-        job_id=job_id,
-        book_id=book_id or book.name.replace("-", "_")[:64],
-        title=book.title,
-        author=book.authors[0],
-        isbn13=book.isbn13,
-        isbn10=book.isbn10,
-        queued_at=NOW,
-    )
+    return jobs.new_queued_job(session, env, total)
 
 
 def plain_task(
@@ -143,7 +115,7 @@ def context(timeout_seconds: float = 60.0) -> LambdaContext:
 
 
 def dependencies() -> Dependencies:
-    return Dependencies.build(Settings.from_env(os.environ), boto3.Session())
+    return Dependencies.build(Settings.from_environment(), boto3.Session())
 
 
 def run_batch(
@@ -163,43 +135,14 @@ def run_batch(
 
 
 def job_record(session: boto3.Session, env: ServiceEnvironment, job_id: str) -> JobRecord:
-    item = (
-        session.resource("dynamodb")
-        .Table(env.jobs_table)
-        .get_item(Key={"pk": job_pk(job_id), "sk": "JOB"}, ConsistentRead=True)["Item"]
-    )
-    return job_record_from_item(item)
+    return jobs.read_job_record(session, env, job_id)
 
 
 def stored_results(
     session: boto3.Session, env: ServiceEnvironment, job_id: str
 ) -> dict[str, BookResult]:
-    client = session.client("dynamodb")
-    items = client.query(
-        TableName=env.jobs_table,
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :book)",
-        ExpressionAttributeValues={":pk": {"S": job_pk(job_id)}, ":book": {"S": "BOOK#"}},
-        ConsistentRead=True,
-    )["Items"]
-    results = {}
-    for item in items:
-        result = result_decoder.decode(item["result"]["S"])
-        assert item["outcome"]["S"] == ("failed" if result.status == "failed" else "succeeded")
-        results[result.book_id] = result
-    return results
+    return jobs.stored_results(session, env, job_id)
 
 
 def completion_signals(session: boto3.Session, env: ServiceEnvironment) -> list[CompletionSignal]:
-    sqs: Any = session.client("sqs")
-    signals: list[CompletionSignal] = []
-    while True:
-        messages = sqs.receive_message(
-            QueueUrl=env.completion_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-        ).get("Messages", [])
-        if not messages:
-            return signals
-        for message in messages:
-            signals.append(completion_decoder.decode(message["Body"]))
-            sqs.delete_message(
-                QueueUrl=env.completion_queue_url, ReceiptHandle=message["ReceiptHandle"]
-            )
+    return jobs.completion_signals(session, env)

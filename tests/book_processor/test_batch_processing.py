@@ -12,7 +12,9 @@ import msgspec
 import pytest
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
+from contracts import storage
 from contracts.codec import encode
+from contracts.layout import PARTITION_KEY, SORT_KEY
 from contracts.messages import BookResult, EnrichmentStatus, JobStatus
 from local_runtime.resources import ServiceEnvironment
 from services.book_processor.processing import process_batch, redelivery_delay
@@ -29,8 +31,8 @@ from tests.book_processor.support import (
     plain_task,
     run_batch,
     stored_results,
-    task_for,
 )
+from tests.support.jobs import task_for
 from tests.support.upstream_server import Api, Fault, FixtureBook, UpstreamServer
 
 Env = tuple[boto3.Session, ServiceEnvironment]
@@ -204,7 +206,6 @@ def test_the_same_book_sent_twice_under_two_message_ids_counts_once(
     assert list(stored_results(*processor_env, job_id)) == ["dune"]
 
 
-@pytest.mark.usefixtures("atomic_transactions")
 def test_two_copies_processed_at_the_same_time_count_once(
     processor_env: Env,
     queue: TaskQueue,
@@ -418,11 +419,12 @@ def test_no_signal_is_sent_for_a_job_the_aggregator_already_closed(
 ) -> None:
     session, env = processor_env
     job_id = _queue_job(processor_env, queue, fixture_books, ["dune"])
-    session.resource("dynamodb").Table(env.jobs_table).update_item(
-        Key={"pk": f"JOB#{job_id}", "sk": "JOB"},
+    session.client("dynamodb").update_item(
+        TableName=env.jobs_table,
+        Key=storage.job_key(job_id),
         UpdateExpression="SET #s = :partial",
         ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":partial": JobStatus.PARTIAL.value},
+        ExpressionAttributeValues={":partial": {"S": JobStatus.PARTIAL.value}},
     )
 
     run_batch(queue, queue.receive())
@@ -565,14 +567,35 @@ def test_a_result_is_stored_with_the_documented_item_layout(
     run_batch(queue, queue.receive())
 
     item = session.client("dynamodb").get_item(
-        TableName=env.jobs_table, Key={"pk": {"S": f"JOB#{job_id}"}, "sk": {"S": "BOOK#dune"}}
+        TableName=env.jobs_table, Key=storage.book_key(job_id, "dune")
     )["Item"]
 
-    assert set(item) == {"pk", "sk", "result", "outcome", "expires_at"}
+    assert item[PARTITION_KEY] == {"S": f"JOB#{job_id}"}
+    assert item[SORT_KEY] == {"S": "BOOK#dune"}
+    assert set(item) == {PARTITION_KEY, SORT_KEY, "result", "outcome", "expires_at"}
     assert item["outcome"] == {"S": "succeeded"}
     stored = stored_results(session, env, job_id)["dune"]
     assert encode(stored).decode() == item["result"]["S"]
     assert int(item["expires_at"]["N"]) > stored.processed_at.timestamp() + 29 * 86400
+
+
+def test_a_result_expires_with_its_job_after_job_retention_days(
+    processor_env: Env,
+    queue: TaskQueue,
+    fixture_books: dict[str, FixtureBook],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    session, env = processor_env
+    monkeypatch.setenv("JOB_RETENTION_DAYS", "7")
+    job_id = _queue_job(processor_env, queue, fixture_books, ["dune"])
+    run_batch(queue, queue.receive())
+
+    item = session.client("dynamodb").get_item(
+        TableName=env.jobs_table, Key=storage.book_key(job_id, "dune")
+    )["Item"]
+    stored = stored_results(session, env, job_id)["dune"]
+    ttl_days = (int(item["expires_at"]["N"]) - stored.processed_at.timestamp()) / 86400
+    assert 6.99 < ttl_days <= 7
 
 
 def test_the_books_of_a_job_that_no_longer_exists_are_dropped_not_sent_to_the_dlq(

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
+from contracts import storage
 from contracts.messages import BookTask, EnrichmentStatus
 from local_runtime.resources import ServiceEnvironment
 from services.book_processor.enrichment import BookIdentity, LookupOutcome, enrich
@@ -23,8 +24,8 @@ from tests.book_processor.support import (
     plain_task,
     run_batch,
     stored_results,
-    task_for,
 )
+from tests.support.jobs import task_for
 from tests.support.upstream_server import Api, Fault, FixtureBook, UpstreamServer
 
 Env = tuple[boto3.Session, ServiceEnvironment]
@@ -51,7 +52,7 @@ def run_enrich(
 def cache_item(session: boto3.Session, env: ServiceEnvironment, key: str) -> dict[str, Any] | None:
     client: Any = session.client("dynamodb")
     item: dict[str, Any] | None = client.get_item(
-        TableName=env.cache_table, Key={"pk": {"S": key}}
+        TableName=env.cache_table, Key=storage.cache_key(key)
     ).get("Item")
     return item
 

@@ -10,7 +10,8 @@ import pytest
 from local_runtime.resources import ServiceEnvironment
 from services.book_processor import handler
 from services.book_processor.settings import Settings, SettingsError, parse_sources
-from tests.book_processor.support import TaskQueue, context, job_record, new_job, task_for
+from tests.book_processor.support import TaskQueue, context, job_record, new_job
+from tests.support.jobs import task_for
 from tests.support.upstream_server import FixtureBook
 
 Env = tuple[boto3.Session, ServiceEnvironment]
@@ -62,14 +63,14 @@ def test_sources_default_to_both_and_an_empty_value_switches_enrichment_off() ->
 def test_settings_come_from_the_environment_with_the_real_apis_as_defaults() -> None:
     base = {"JOBS_TABLE": "jobs", "CACHE_TABLE": "cache", "COMPLETION_QUEUE_URL": "https://q"}
 
-    settings = Settings.from_env(base)
+    settings = Settings.from_environment(base)
 
     assert settings.openlibrary_base_url == "https://openlibrary.org"
     assert settings.google_books_base_url == "https://www.googleapis.com"
     assert settings.max_receive_count == 5
     assert settings.upstream_max_rps == 1.5
     assert settings.enrichment_enabled
-    secret = Settings.from_env({**base, "GOOGLE_BOOKS_API_KEY": "k-secret"})
+    secret = Settings.from_environment({**base, "GOOGLE_BOOKS_API_KEY": "k-secret"})
     assert secret.google_books_api_key == "k-secret" and "k-secret" not in repr(secret)
 
 
@@ -85,4 +86,4 @@ def test_settings_come_from_the_environment_with_the_real_apis_as_defaults() -> 
 def test_an_unusable_setting_fails_loudly(name: str, value: str, message: str) -> None:
     env = {"JOBS_TABLE": "jobs", "CACHE_TABLE": "cache", "COMPLETION_QUEUE_URL": "https://q"}
     with pytest.raises(SettingsError, match=message):
-        Settings.from_env({**env, name: value})
+        Settings.from_environment({**env, name: value})

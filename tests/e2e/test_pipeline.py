@@ -18,7 +18,7 @@ from contracts.codec import dashboard_decoder, task_decoder
 from contracts.messages import JobStatus
 from local_runtime import cli
 from local_runtime.pipeline import LocalPipeline, RunOptions, run_pipeline
-from tests.e2e.catalogue import Catalogue, catalogue_for
+from tests.support.catalogue import Catalogue, catalogue_for
 from tests.support.exports import SyntheticExport, synthetic_export
 from tests.support.upstream_server import Api, Fault, UpstreamServer, unreachable_base_url
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match
 
-from infra.goodreads_stats_infra.layout import MAX_RECEIVE_COUNT
+from contracts.layout import MAX_RECEIVE_COUNT
 from tests.infra.conftest import Synthesized
 from tests.infra.template_queries import referenced_id, resources_of_type
 

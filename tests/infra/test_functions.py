@@ -119,6 +119,7 @@ def test_the_processor_is_told_its_tables_completion_queue_and_receive_limit(
         "CACHE_TABLE": synthesized.imported(data.tables.cache),
         "COMPLETION_QUEUE_URL": {"Ref": synthesized.logical_id(stack.queues.completions)},
         "MAX_RECEIVE_COUNT": "5",
+        "JOB_RETENTION_DAYS": "30",  # its result items expire with the job
         "UPSTREAM_MAX_RPS": "0.2",
     }
 

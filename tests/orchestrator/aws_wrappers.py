@@ -1,4 +1,4 @@
-"""Wrappers around real (moto-backed) boto3 clients that record calls or inject failures.
+"""Wrappers around real (moto-backed) boto3 clients that inject failures.
 
 They forward to the real client, so what they do not change behaves exactly as AWS (moto).
 """
@@ -8,16 +8,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import Any
-
-
-class ForbiddenClient:
-    """A client that must not be used: any call fails the test."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, operation: str) -> Any:
-        raise AssertionError(f"{self._name}.{operation} was called")
 
 
 class FlakySqs:
@@ -70,14 +60,3 @@ class FlakySqs:
 
     def __getattr__(self, operation: str) -> Any:
         return getattr(self._sqs, operation)
-
-
-def count_requests(client: Any) -> list[str]:
-    """Records the operation name of every request the client sends (a botocore event hook)."""
-    operations: list[str] = []
-
-    def record(model: Any, **_: Any) -> None:
-        operations.append(model.name)
-
-    client.meta.events.register("before-call.*.*", record)
-    return operations

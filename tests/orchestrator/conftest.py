@@ -10,12 +10,13 @@ import pytest
 
 from contracts.storage import new_job_id, upload_key
 from local_runtime.resources import ServiceEnvironment
-from services.orchestrator.orchestrate import Clients, Settings, Upload
+from services.orchestrator.orchestrate import Clients, Upload
+from services.orchestrator.settings import Settings
 
 
 @pytest.fixture
 def settings(aws: tuple[boto3.Session, ServiceEnvironment]) -> Settings:
-    return Settings.from_env()
+    return Settings.from_environment()
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from contracts import codec
 from contracts.books import Book
 from local_runtime.resources import ServiceEnvironment
 from services.orchestrator.fanout import TaskEntry, send_tasks, task_entries
-from tests.orchestrator.aws_wrappers import FlakySqs, count_requests
+from tests.orchestrator.aws_wrappers import FlakySqs
+from tests.support.aws_requests import count_requests
 
 AwsFixture = tuple[boto3.Session, ServiceEnvironment]
 JOB_ID = "3f0c9a52-7d1e-4b8a-9c4f-2e6d5b1a0c77"

@@ -10,14 +10,11 @@ from typing import Any
 import boto3
 import pytest
 
-from contracts import codec
+from contracts import codec, storage
 from contracts.messages import JobStatus
 from contracts.storage import (
     ACCESS_DELETING_AT,
-    ACCESS_SK,
-    JOB_SK,
     OPEN_SHARD,
-    job_pk,
     manifest_key,
     new_job_id,
 )
@@ -27,14 +24,16 @@ from services.orchestrator.jobs import JobStore
 from services.orchestrator.orchestrate import (
     REJECTED,
     Clients,
-    Settings,
     Upload,
     handle_event,
     run_job,
 )
 from services.orchestrator.parser import parse_export
-from tests.orchestrator.aws_wrappers import FlakySqs, ForbiddenClient, count_requests
+from services.orchestrator.settings import Settings
+from tests.orchestrator.aws_wrappers import FlakySqs
+from tests.support.aws_requests import ForbiddenClient, count_requests
 from tests.support.exports import HEADER_24, synthetic_export
+from tests.support.jobs import read_job_item
 
 AwsFixture = tuple[boto3.Session, ServiceEnvironment]
 NOW = dt.datetime(2026, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
@@ -59,10 +58,7 @@ def _manifest_exists(aws: AwsFixture, job_id: str) -> bool:
 
 
 def _raw_job_item(aws: AwsFixture, job_id: str) -> dict[str, Any]:
-    session, env = aws
-    table = session.resource("dynamodb").Table(env.jobs_table)
-    item: dict[str, Any] = table.get_item(Key={"pk": job_pk(job_id), "sk": JOB_SK})["Item"]
-    return item
+    return read_job_item(*aws, job_id)
 
 
 # --- A good file ------------------------------------------------------------------------------
@@ -120,7 +116,7 @@ def test_the_deadline_follows_job_deadline_seconds(
 ) -> None:
     monkeypatch.setenv("JOB_DEADLINE_SECONDS", "60")
     job = upload(synthetic_export(3, seed=1).data)
-    run_job(job, Settings.from_env(), clients, _clock)
+    run_job(job, Settings.from_environment(), clients, _clock)
     record = clients.jobs.get(job.job_id)
     assert record is not None and record.deadline == NOW + dt.timedelta(seconds=60)
 
@@ -419,7 +415,7 @@ def test_a_processor_faster_than_the_orchestrator_keeps_its_counts_and_the_job_c
     """A fast book processor may count every result before the job becomes QUEUED, when its
     completion signals are too early for the aggregator: the counters survive, and the
     orchestrator signals the aggregator itself once the job is QUEUED."""
-    table = aws[0].resource("dynamodb").Table(aws[1].jobs_table)
+    dynamodb, table = aws[0].client("dynamodb"), aws[1].jobs_table
 
     class CountingSqs:
         def __init__(self, sqs: Any) -> None:
@@ -429,10 +425,11 @@ def test_a_processor_faster_than_the_orchestrator_keeps_its_counts_and_the_job_c
             return getattr(self._sqs, name)
 
         def send_message_batch(self, **kwargs: Any) -> Any:
-            table.update_item(
-                Key={"pk": job_pk(job.job_id), "sk": JOB_SK},
+            dynamodb.update_item(
+                TableName=table,
+                Key=storage.job_key(job.job_id),
                 UpdateExpression="ADD succeeded :n",
-                ExpressionAttributeValues={":n": len(kwargs["Entries"])},
+                ExpressionAttributeValues={":n": {"N": str(len(kwargs["Entries"]))}},
             )
             return self._sqs.send_message_batch(**kwargs)
 
@@ -463,7 +460,7 @@ def test_a_direct_invocation_with_a_bad_job_id_is_rejected_without_any_aws_call(
     forbidden = Clients(
         s3=ForbiddenClient("s3"),
         sqs=ForbiddenClient("sqs"),
-        jobs=JobStore(ForbiddenClient("dynamodb")),
+        jobs=JobStore(ForbiddenClient("dynamodb"), "jobs"),
     )
     [outcome] = handle_event(event, settings, forbidden, _clock)
     assert outcome.status == REJECTED and outcome.job_id is None
@@ -486,7 +483,7 @@ def test_an_s3_notification_for_a_key_that_is_not_an_upload_is_rejected_without_
     forbidden = Clients(
         s3=ForbiddenClient("s3"),
         sqs=ForbiddenClient("sqs"),
-        jobs=JobStore(ForbiddenClient("dynamodb")),
+        jobs=JobStore(ForbiddenClient("dynamodb"), "jobs"),
     )
     event = s3_object_created_event(aws[1].data_bucket, key, 10)
     [outcome] = handle_event(event, settings, forbidden, _clock)
@@ -497,7 +494,7 @@ def test_a_notification_from_another_bucket_is_rejected(settings: Settings) -> N
     forbidden = Clients(
         s3=ForbiddenClient("s3"),
         sqs=ForbiddenClient("sqs"),
-        jobs=JobStore(ForbiddenClient("dynamodb")),
+        jobs=JobStore(ForbiddenClient("dynamodb"), "jobs"),
     )
     event = s3_object_created_event("someone-elses-bucket", f"uploads/{new_job_id()}/a.csv", 10)
     [outcome] = handle_event(event, settings, forbidden, _clock)
@@ -520,7 +517,7 @@ def test_an_event_of_unknown_shape_is_rejected(settings: Settings) -> None:
     forbidden = Clients(
         s3=ForbiddenClient("s3"),
         sqs=ForbiddenClient("sqs"),
-        jobs=JobStore(ForbiddenClient("dynamodb")),
+        jobs=JobStore(ForbiddenClient("dynamodb"), "jobs"),
     )
     [outcome] = handle_event({"hello": "world"}, settings, forbidden, _clock)
     assert outcome.status == REJECTED
@@ -540,9 +537,12 @@ def test_a_late_notification_of_a_deleted_job_creates_nothing(
     duplicate or retried S3 notification must not bring the job back."""
     session, env = aws
     job = upload(synthetic_export(12, seed=41).data)
-    table = session.resource("dynamodb").Table(env.jobs_table)
-    table.put_item(
-        Item={"pk": job_pk(job.job_id), "sk": ACCESS_SK, ACCESS_DELETING_AT: "2026-05-01T11:00:00Z"}
+    session.client("dynamodb").put_item(
+        TableName=env.jobs_table,
+        Item={
+            **storage.access_key(job.job_id),
+            ACCESS_DELETING_AT: {"S": "2026-05-01T11:00:00Z"},
+        },
     )
 
     outcome = run_job(job, settings, clients, _clock)
@@ -558,7 +558,9 @@ def test_an_access_item_without_a_delete_does_not_stop_the_job(
 ) -> None:
     session, env = aws
     job = upload(synthetic_export(12, seed=42).data)
-    table = session.resource("dynamodb").Table(env.jobs_table)
-    table.put_item(Item={"pk": job_pk(job.job_id), "sk": ACCESS_SK, "token_sha256": "ab" * 32})
+    session.client("dynamodb").put_item(
+        TableName=env.jobs_table,
+        Item={**storage.access_key(job.job_id), "token_sha256": {"S": "ab" * 32}},
+    )
 
     assert run_job(job, settings, clients, _clock).status == "QUEUED"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import pathlib
 import random
 
 import pytest
@@ -24,8 +23,8 @@ from tests.support.exports import (
     render_csv,
     synthetic_export,
 )
+from tests.support.samples import CC0_EXPORT
 
-FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 HEADER = ",".join(HEADER_24)
 
 
@@ -119,7 +118,7 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_first_column_name() -> None:
 
 
 def test_the_real_cc0_export_is_read_completely() -> None:
-    parsed = parse_export((FIXTURES / "goodreads_library_export_cc0_2024.csv").read_bytes())
+    parsed = parse_export(CC0_EXPORT.read_bytes())
     assert parsed.header_variant == "24"
     assert len(parsed.books) == 105
     assert parsed.rejected == [] and parsed.warnings == []

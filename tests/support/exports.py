@@ -1,7 +1,7 @@
 """Realistic synthetic Goodreads exports, with the ground truth of every row.
 
-Generated rows carry every quirk of real exports (see /work/shared/notes/goodreads-export.md):
-ISBNs as Excel formulas (some missing, some ISBN-10 only), ratings written as `5.0`, empty Date
+Generated rows carry every quirk of real exports (samples/ has a real one; the header layouts
+are in services/orchestrator/export_format.py): ISBNs as Excel formulas (some missing, some ISBN-10 only), ratings written as `5.0`, empty Date
 Read on read books, custom exclusive shelves, repeated titles, duplicate Book Ids, non-Latin
 text, negative years, multi-line HTML reviews with commas and quotes, authors with runs of
 spaces. Optional row problems (bad dates, numbers and ISBNs, over-long fields) and rejected rows

@@ -8,7 +8,7 @@
         assert upstream.request_count(api=Api.GOOGLE_BOOKS) == 0
 
 Each API listens on its own port (two hosts, as in production). Endpoints, in the documented
-shapes (docs: /work/shared/notes/upstream-apis.md):
+shapes (https://openlibrary.org/developers/api, https://developers.google.com/books/docs/v1):
 
   Open Library   GET /search.json?q=isbn:(A OR B …)|q=isbn:A|isbn=A|title=…&author=…|q=words
                      &fields=…&limit=…   (without `fields=` only a few fields come back, as

@@ -28,9 +28,6 @@ from tests.support.exports import synthetic_export
 
 GENERATED_AT = dt.datetime(2026, 3, 14, 9, 42, 53, tzinfo=dt.UTC)
 PROCESSED_AT = dt.datetime(2026, 3, 14, 9, 41, 0, tzinfo=dt.UTC)
-SAMPLE_EXPORT = (
-    Path(__file__).resolve().parents[1] / "fixtures/goodreads_library_export_cc0_2024.csv"
-)
 SAMPLE_DASHBOARD = Path(__file__).resolve().parents[2] / "docs/sample/dashboard.json"
 
 # A marker the hostile strings set if any of them ever runs.

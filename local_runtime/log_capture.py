@@ -1,0 +1,62 @@
+"""The run's log file: the runtime's and the services' logs, away from the terminal."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, TextIO
+
+log = logging.getLogger("local_runtime")
+
+
+class LogCapture:
+    """Sends the runtime's and the services' logs to a file for the duration of a run.
+
+    Powertools loggers write to the stdout they found at import; the terminal is for
+    progress and the summary, so their handlers are pointed at the file and restored after.
+    """
+
+    def __init__(self, path: Path, service_level: str) -> None:
+        self.path = path
+        self._service_level = service_level
+        self._stream: TextIO | None = None
+        self._handler: logging.Handler | None = None
+        self._redirected: list[tuple[logging.StreamHandler[Any], Any]] = []
+        self._levels: list[tuple[logging.Logger, int]] = []
+        self._runtime_level = log.level
+
+    def start(self) -> None:
+        """Opens the file and sends the runtime's logs (and library warnings) to it."""
+        self._stream = self.path.open("a", encoding="utf-8", buffering=1)
+        self._handler = logging.StreamHandler(self._stream)
+        self._handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s %(threadName)s %(message)s")
+        )
+        log.setLevel(logging.INFO)
+        logging.getLogger().addHandler(self._handler)
+        # Library warnings (Powertools warns about empty metrics) belong in the log too.
+        logging.captureWarnings(True)
+
+    def redirect_service_loggers(self) -> None:
+        assert self._stream is not None, "start() first"
+        for logger in list(logging.Logger.manager.loggerDict.values()):
+            if not isinstance(logger, logging.Logger) or not getattr(logger, "init", False):
+                continue  # only Powertools loggers mark themselves "init"
+            self._levels.append((logger, logger.level))
+            logger.setLevel(self._service_level)
+            for handler in logger.handlers:
+                if isinstance(handler, logging.StreamHandler) and handler.stream is not None:
+                    previous = handler.setStream(self._stream)
+                    self._redirected.append((handler, previous))
+
+    def close(self) -> None:
+        for handler, previous in reversed(self._redirected):
+            handler.setStream(previous)
+        for logger, level in reversed(self._levels):
+            logger.setLevel(level)
+        if self._handler is not None:
+            logging.getLogger().removeHandler(self._handler)
+        logging.captureWarnings(False)
+        log.setLevel(self._runtime_level)
+        if self._stream is not None:
+            self._stream.close()

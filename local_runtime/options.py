@@ -1,0 +1,43 @@
+"""How a local run differs from a deployment in AWS: the options of `LocalPipeline`."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+
+from contracts import layout, storage
+from local_runtime.emulator import EmulatorKind
+
+DEFAULT_FILE_NAME = storage.UPLOAD_FILE_NAME
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """How the local deployment differs from the AWS one: shorter clocks, bounded concurrency.
+
+    Values left as None are chosen for the run: short clocks when the enrichment sources are
+    on this machine (or off), and for the real APIs clocks that leave room for their rate
+    limits (3 requests per second per host for the whole run, as Open Library asks).
+    """
+
+    concurrency: int = 4  # concurrent book processor invocations (MaximumConcurrency)
+    schedule_seconds: float = 5.0  # the aggregator's sweep; one minute in AWS
+    deadline_seconds: int | None = None  # JOB_DEADLINE_SECONDS: then missing books -> PARTIAL
+    visibility_timeout_seconds: int | None = None  # the task queue's; failed books return after
+    processor_timeout_seconds: float | None = None  # default: the visibility timeout
+    function_timeout_seconds: float = layout.AGGREGATOR.timeout_seconds  # orchestrator, aggregator
+    max_receive_count: int = layout.MAX_RECEIVE_COUNT
+    aggregation_lease_seconds: int = 15  # a crashed aggregation is re-claimed after it
+    offline: bool = False  # ENRICHMENT_SOURCES="": no upstream requests, books "skipped"
+    check_network: bool = True  # probe the sources first; none reachable means offline
+    openlibrary_base_url: str | None = None  # default: OPENLIBRARY_BASE_URL or the real API
+    google_books_base_url: str | None = None
+    environment: Mapping[str, str] = dataclasses.field(default_factory=dict)  # more service env
+    # moto's server in a child process: AWS's work runs on another core than the functions'.
+    aws: EmulatorKind = "server"
+    run_timeout_seconds: float | None = None  # default: the deadline plus a minute
+    monitor_interval_seconds: float = 0.25
+    log_file: Path | None = None  # service and runtime logs; default OUT_DIR/pipeline.log
+    capture_logs: bool = True
+    service_log_level: str = "INFO"
