@@ -105,11 +105,14 @@ class JobMonitor:
         while True:
             record = self.read_job(job_id)
             now = time.monotonic()
-            if record is None:
-                submission = self.deployment.submissions.get(job_id)
-                if submission is not None and not submission.succeeded:
-                    return self._outcome(job_id, None, self._orchestrator_error(submission))
-            else:
+            submission = self.deployment.submissions.get(job_id)
+            never_queued = record is None or record.status == JobStatus.RECEIVED
+            if submission is not None and not submission.succeeded and never_queued:
+                # S3's asynchronous invocation gave up before the job was queued: nothing will
+                # move it on.
+                error = self._orchestrator_error(submission)
+                return self._outcome(job_id, record, error, accounted_at=accounted_at)
+            if record is not None:
                 if progress is not None:
                     progress(self._progress(job_id, record))
                 if accounted_at is None and record.total and _accounted(record) >= record.total:

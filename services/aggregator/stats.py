@@ -223,6 +223,11 @@ def _per_period[
     return [(period, books[period], pages[period]) for period in sorted(books)]
 
 
+def _month_label(date: dt.date) -> str:
+    """YYYY-MM, always four digits of year (strftime's %Y writes year 1 as "1")."""
+    return f"{date.year:04d}-{date.month:02d}"
+
+
 def _top_authors(read: list[DashboardBook]) -> tuple[AuthorStat, ...]:
     display: dict[str, str] = {}
     books: Counter[str] = Counter()
@@ -418,7 +423,7 @@ def build_dashboard(
         ),
         books_per_month=tuple(
             MonthPoint(month=month, books=count, pages=pages)
-            for month, count, pages in _per_period(read, lambda date: f"{date:%Y-%m}")
+            for month, count, pages in _per_period(read, _month_label)
         ),
         ratings=tuple(
             RatingBucket(rating=rating, books=rating_counts[rating])

@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 
 from services.orchestrator.export_format import (
     FIELD_LIMITS,
+    MAX_OWNED_COPIES,
     MAX_PAGES,
+    MAX_READ_COUNT,
     MAX_YEAR,
     MIN_YEAR,
     show,
@@ -94,7 +96,8 @@ def _int_reader(low: int, high: int | None, *, zero_is_unknown: bool = False) ->
         if zero_is_unknown and value == 0:
             return None, None  # Goodreads writes 0 when it does not know
         if value < low or (high is not None and value > high):
-            return None, f"{column} {value} is out of range; ignored."
+            limits = f"{low:,} to {high:,}" if high is not None else f"at least {low:,}"
+            return None, f"{column} {show(text)} is out of range ({limits}); ignored."
         return value, None
 
     return read
@@ -149,11 +152,13 @@ _ASCII_DIGITS = str.maketrans("", "", "0123456789")
 # Dates are many and mostly distinct, so they are parsed in bulk rather than one by one: empty
 # cells become a sentinel date, and the sentinel becomes None afterwards, so that every step is
 # a C-level operation over the whole column.
-_DATE_SENTINEL_TEXT = "0001/01/01"  # a real 0001/01/01 would read as unknown: no book has it
+_DATE_SENTINEL_TEXT = "0001/01/01"  # a column that has it takes the value-by-value path
 _DATE_SENTINEL = dt.date(1, 1, 1)
 
 
 def _bulk_dates(texts: Sequence[str]) -> list[object] | None:
+    if _DATE_SENTINEL_TEXT in texts:  # a real 0001/01/01 must not read as an empty cell
+        return None
     filled = list(map({"": _DATE_SENTINEL_TEXT}.get, texts, texts))
     joined = "\x00".join(filled)
     # Only YYYY/MM/DD with ASCII digits takes this path; the rest is read value by value.
@@ -189,6 +194,6 @@ CACHED_READERS: dict[str, Reader] = {
     "Bookshelves": functools.partial(_split_list, lower=True),
     "Exclusive Shelf": _read_exclusive_shelf,
     "Spoiler": _read_spoiler,
-    "Read Count": _int_reader(0, None),
-    "Owned Copies": _int_reader(0, None),
+    "Read Count": _int_reader(0, MAX_READ_COUNT),
+    "Owned Copies": _int_reader(0, MAX_OWNED_COPIES),
 }

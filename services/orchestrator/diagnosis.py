@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import itertools
 
-from services.orchestrator.export_format import MAX_FILE_BYTES, text_lines
+from services.orchestrator.export_format import MAX_FILE_BYTES, show, text_lines
 
 
 class ExportRejected(Exception):
@@ -78,10 +78,11 @@ def not_utf8_message(data: bytes) -> str:
 
 
 class FieldCountMismatch(Exception):
-    def __init__(self, row_number: int, found: int) -> None:
+    def __init__(self, row_number: int, found: int, *, header_line: bool = False) -> None:
         super().__init__(row_number, found)
         self.row_number = row_number
         self.found = found
+        self.header_line = header_line  # the row is a header line (Book Id, Title, …)
 
 
 def _first_line_of_row(data: bytes, row_number: int) -> int:
@@ -97,10 +98,17 @@ def _first_line_of_row(data: bytes, row_number: int) -> int:
 
 
 def field_count_message(data: bytes, mismatch: FieldCountMismatch, names: list[str]) -> str:
+    if mismatch.header_line:
+        line = _first_line_of_row(data, mismatch.row_number)
+        return (
+            f"The file holds a second header line at row {mismatch.row_number} (line {line}), "
+            f"with {mismatch.found} columns where the first has {len(names)}: two exports of "
+            "different formats joined into one file? Upload each export on its own."
+        )
     if mismatch.found < len(names):
-        where = f"it ends before column '{names[mismatch.found]}'"
+        where = f"it ends before column {show(names[mismatch.found])}"
     else:
-        where = f"it has values after the last column '{names[-1]}'"
+        where = f"it has values after the last column {show(names[-1])}"
     line = _first_line_of_row(data, mismatch.row_number)
     return (
         f"The file is not valid CSV at row {mismatch.row_number} (line {line}): the row has "
@@ -137,9 +145,13 @@ def malformed_csv_message(data: bytes) -> str:
     if not header:
         where = f"the header line (field {field_index + 1})"
     else:
-        column = header[field_index].strip() if field_index < len(header) else f"#{field_index + 1}"
-        where = f"row {rows_read + 1} (line {lines_before + 1}), column '{column}'"
-    detail = _CSV_ERRORS.get(error, error)
+        column = (
+            show(header[field_index].strip())
+            if field_index < len(header)
+            else f"#{field_index + 1}"
+        )
+        where = f"row {rows_read + 1} (line {lines_before + 1}), column {column}"
+    detail = _CSV_ERRORS.get(error, error[:200])
     return (
         f"The file is not valid CSV at {where}: {detail}. Fix the quoting of that value "
         "(a double quote inside a quoted value is written as two) or export the library again."

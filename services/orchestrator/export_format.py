@@ -18,6 +18,10 @@ MAX_ROWS = 100_000
 CHUNK_ROWS = 256  # rows cleaned together: small enough to stay in the CPU caches
 MAX_PAGES = 100_000
 MIN_YEAR, MAX_YEAR = -9999, 9999
+# Counts no reader reaches: a book read or owned more often is a typing slip (or a hostile
+# file), and totals of such values would overflow what a browser's numbers hold exactly.
+MAX_READ_COUNT = 1_000
+MAX_OWNED_COPIES = 1_000
 
 REQUIRED_COLUMNS = ("Book Id", "Title", "Author", "Exclusive Shelf")
 
@@ -88,6 +92,13 @@ def too_long(column: str) -> str:
     return f"{column} is longer than {FIELD_LIMITS[column]:,} characters; cut there."
 
 
+SHOWN_CHARACTERS = 40
+
+
 def show(value: str) -> str:
-    """A value quoted for a message, short enough to read."""
-    return repr(value if len(value) <= 40 else value[:40] + "…")
+    """A value quoted for a message, short enough to read: a message never carries more than
+    `SHOWN_CHARACTERS` of the file's text, however long the cell (warnings are stored on the
+    job item, which DynamoDB limits to 400 KB)."""
+    if len(value) <= SHOWN_CHARACTERS:
+        return repr(value)
+    return repr(value[:SHOWN_CHARACTERS] + "…") + f" ({len(value):,} characters)"

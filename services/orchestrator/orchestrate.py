@@ -25,7 +25,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from contracts.codec import encode
-from contracts.messages import CompletionSignal, JobManifest, JobRecord, JobStatus
+from contracts.messages import CompletionSignal, JobManifest, JobRecord, JobStatus, RowWarning
 from contracts.storage import (
     InvalidJobId,
     job_id_from_upload_key,
@@ -46,7 +46,12 @@ from services.orchestrator.settings import Settings
 # The same logger as the handler's (same service): keys appended here appear on every line.
 logger = Logger(service="orchestrator")
 
-RECORD_WARNINGS = 100  # the job item keeps the first ones; the manifest keeps them all
+# The job item keeps the first warnings (the manifest keeps them all), at most this many and
+# this many bytes of JSON: the item must stay far below DynamoDB's 400 KB, whatever the file.
+RECORD_WARNINGS = 100
+RECORD_WARNINGS_BYTES = 32 * 1024
+# A reason longer than this is cut: it is stored on the job item and shown to the reader.
+MAX_ERROR_CHARACTERS = 2_000
 REJECTED = "REJECTED"  # an event that never became a job (not a JobStatus: nothing is stored)
 
 
@@ -201,7 +206,10 @@ def run_job(
         record = existing
 
     try:
-        parsed = parse_export(read_upload(clients.s3, settings.data_bucket, upload.key))
+        parsed = parse_export(
+            read_upload(clients.s3, settings.data_bucket, upload.key),
+            uploaded_on=record.created_at.astimezone(dt.UTC).date(),
+        )
     except ExportRejected as rejected:
         logger.info("file rejected", extra={"error": rejected.message})
         return _fail(clients.jobs, record, rejected.message, now)
@@ -228,10 +236,20 @@ def run_job(
         total=len(parsed.books),
         rejected=len(parsed.rejected),
         warnings_count=len(parsed.warnings),
-        warnings=tuple(parsed.warnings[:RECORD_WARNINGS]),
+        warnings=record_warnings(parsed.warnings),
         manifest_key=manifest_key(record.job_id),
     )
-    if clients.jobs.update(record, expected=JobStatus.RECEIVED) is None:
+    try:
+        updated = clients.jobs.update(record, expected=JobStatus.RECEIVED)
+    except ClientError as refusal:
+        if not _is_refused_write(refusal):
+            raise
+        # Nothing the file holds should make the item too large, but if it ever does, the job
+        # must end with a reason rather than stay RECEIVED while every retry fails the same way.
+        logger.error("the job's record could not be written", extra={"error": str(refusal)})
+        unwritable = msgspec.structs.replace(record, warnings=())
+        return _fail(clients.jobs, unwritable, UNWRITABLE_RECORD, now)
+    if updated is None:
         return _current(clients.jobs, record)
     logger.info(
         "export parsed",
@@ -283,6 +301,30 @@ def run_job(
     return JobOutcome.of(record)
 
 
+UNWRITABLE_RECORD = (
+    "The job's summary could not be stored (the database refused it as too large or "
+    "malformed), so the job stopped before any book was queued. This is a fault of the "
+    "service, not of your file; the file's warnings are in the job's manifest."
+)
+
+
+def record_warnings(warnings: list[RowWarning]) -> tuple[RowWarning, ...]:
+    """The first warnings, as many as fit in RECORD_WARNINGS and RECORD_WARNINGS_BYTES."""
+    kept: list[RowWarning] = []
+    size = 0
+    for warning in warnings[:RECORD_WARNINGS]:
+        size += len(encode(warning))
+        if size > RECORD_WARNINGS_BYTES:
+            break
+        kept.append(warning)
+    return tuple(kept)
+
+
+def _is_refused_write(error: ClientError) -> bool:
+    """DynamoDB refused the item itself (too large, malformed): retrying cannot help."""
+    return bool(error.response.get("Error", {}).get("Code") == "ValidationException")
+
+
 def read_upload(s3: Any, bucket: str, key: str) -> bytes:
     """The uploaded file, refusing one over the size limit without reading it."""
     try:
@@ -307,6 +349,8 @@ def read_upload(s3: Any, bucket: str, key: str) -> bytes:
 
 def _fail(jobs: JobStore, record: JobRecord, error: str, now: Clock) -> JobOutcome:
     moment = now()
+    if len(error) > MAX_ERROR_CHARACTERS:
+        error = error[: MAX_ERROR_CHARACTERS - 1] + "…"
     failed = msgspec.structs.replace(
         record, status=JobStatus.FAILED, error=error, updated_at=moment, finished_at=moment
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import datetime as dt
 import gc
 import itertools
 import operator
@@ -24,6 +25,7 @@ from collections.abc import Iterator
 
 from contracts.books import Book
 from contracts.messages import RejectedRow, RowWarning
+from services.orchestrator.dates import apply_date_rule
 from services.orchestrator.diagnosis import (
     EMPTY_FILE,
     ExportRejected,
@@ -62,11 +64,17 @@ class ParsedExport:
     warnings: list[RowWarning]
 
 
-def parse_export(data: bytes) -> ParsedExport:
-    """Every row of an export, as books, rejected rows and warnings; raises ExportRejected."""
+def parse_export(
+    data: bytes, *, uploaded_on: dt.date | None = None, chunk_rows: int = CHUNK_ROWS
+) -> ParsedExport:
+    """Every row of an export, as books, rejected rows and warnings; raises ExportRejected.
+
+    `uploaded_on` (default: today, UTC) bounds the dates a file can hold (`dates.py`).
+    Rows are cleaned `chunk_rows` at a time; the result does not depend on it."""
     check_whole_file(data)
+    today = uploaded_on or dt.datetime.now(dt.UTC).date()
     with _cycle_collection_paused():
-        return _parse_rows(data)
+        return _parse_rows(data, today, chunk_rows)
 
 
 @contextlib.contextmanager
@@ -83,7 +91,7 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_rows(data: bytes) -> ParsedExport:
+def _parse_rows(data: bytes, uploaded_on: dt.date, chunk_rows: int) -> ParsedExport:
     reader = csv.reader(text_lines(data), strict=True)
     try:
         header = next((row for row in reader if row), None)
@@ -92,7 +100,7 @@ def _parse_rows(data: bytes) -> ParsedExport:
         columns = Columns(header)
         books = BookReader(columns)
         # Rows are read and cleaned a chunk at a time, column by column (see row_reader.BookReader).
-        while chunk := list(itertools.islice(reader, CHUNK_ROWS)):
+        while chunk := list(itertools.islice(reader, chunk_rows)):
             books.add_chunk(chunk)
             if books.row_count > MAX_ROWS:
                 raise ExportRejected(
@@ -105,10 +113,11 @@ def _parse_rows(data: bytes) -> ParsedExport:
         raise ExportRejected(malformed_csv_message(data)) from None
     except FieldCountMismatch as mismatch:
         raise ExportRejected(field_count_message(data, mismatch, columns.names)) from None
+    dated = apply_date_rule(books.books, uploaded_on, books.warn)
     books.warnings.sort(key=operator.attrgetter("row_number"))
     return ParsedExport(
         header_variant=columns.variant,
-        books=books.books,
+        books=dated,
         rejected=books.rejected,
         warnings=books.warnings,
     )

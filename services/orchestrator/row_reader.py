@@ -76,7 +76,7 @@ class BookReader:
         self._title_position = columns.index["Title"]
         self._caches: dict[str, dict[str, object]] = {name: {} for name in CACHED_READERS}
 
-    def _warn(self, row_number: int, column: str, message: str) -> None:
+    def warn(self, row_number: int, column: str, message: str) -> None:
         self.warnings.append(RowWarning(row_number=row_number, column=column, message=message))
 
     def add_chunk(self, chunk: list[list[str]]) -> None:
@@ -89,14 +89,18 @@ class BookReader:
         expected = self._columns.count
         if set(map(len, chunk)) != {expected}:
             offset, row = next((i, r) for i, r in enumerate(chunk) if len(r) != expected)
-            raise FieldCountMismatch(first_row_number + offset, len(row))
+            header_line = [cell.strip() for cell in row[:2]] == ["Book Id", "Title"]
+            raise FieldCountMismatch(first_row_number + offset, len(row), header_line=header_line)
         row_numbers: Sequence[int] = range(first_row_number, first_row_number + len(chunk))
 
         titles = _collapse_whitespace(map(operator.itemgetter(self._title_position), chunk))
-        if "" in titles:  # a row without a title cannot be a book
-            kept = [i for i, title in enumerate(titles) if title]
+        headers = self._header_lines(chunk, titles)
+        if "" in titles or headers:  # a row without a title, or a header, cannot be a book
+            kept = [i for i, title in enumerate(titles) if title and i not in headers]
             self.rejected.extend(
-                RejectedRow(row_number=row_numbers[i], reason=_NO_TITLE)
+                RejectedRow(
+                    row_number=row_numbers[i], reason=_HEADER_LINE if i in headers else _NO_TITLE
+                )
                 for i in sorted(set(range(len(chunk))) - set(kept))
             )
             chunk = [chunk[i] for i in kept]
@@ -105,6 +109,21 @@ class BookReader:
             if not chunk:
                 return
         self._add_books(chunk, row_numbers, titles)
+
+    def _header_lines(self, chunk: list[list[str]], titles: list[str]) -> set[int]:
+        """Rows that repeat the header's Book Id, Title and Author names: the header line of
+        a second export joined to the first (a C-level scan finds none in the usual chunk)."""
+        title_name = self._columns.names[self._title_position]
+        if title_name not in titles:
+            return set()
+        positions = [self._columns.index[name] for name in _HEADER_MARKS]
+        marks = [self._columns.names[position] for position in positions]
+        return {
+            i
+            for i, title in enumerate(titles)
+            if title == title_name
+            and [chunk[i][position].strip() for position in positions] == marks
+        }
 
     def _add_books(
         self, chunk: list[list[str]], row_numbers: Sequence[int], titles: list[str]
@@ -210,7 +229,7 @@ class BookReader:
         cut = []
         for row_number, value in zip(row_numbers, values, strict=True):
             if len(value) > limit:
-                self._warn(row_number, column, too_long(column))
+                self.warn(row_number, column, too_long(column))
                 value = value[:limit].rstrip()
             cut.append(value)
         return cut
@@ -241,7 +260,7 @@ class BookReader:
             return list(map(cache.__getitem__, texts))
         for row_number, text in zip(row_numbers, texts, strict=True):
             if text in problems:
-                self._warn(row_number, name, problems[text][1])
+                self.warn(row_number, name, problems[text][1])
         lookup = cache | {text: value for text, (value, _) in problems.items()}
         return list(map(lookup.__getitem__, texts))
 
@@ -271,12 +290,10 @@ class BookReader:
         goodreads_id: str | None = text
         if not text:
             goodreads_id = None
-            self._warn(
-                row_number, "Book Id", "Book Id is empty; the book is identified by its row."
-            )
+            self.warn(row_number, "Book Id", "Book Id is empty; the book is identified by its row.")
         elif not _is_goodreads_id(text):
             goodreads_id = None
-            self._warn(
+            self.warn(
                 row_number,
                 "Book Id",
                 f"Book Id {show(text)} is not a Goodreads id; the book is identified by its row.",
@@ -285,7 +302,7 @@ class BookReader:
         if goodreads_id is not None:
             first_row = self._first_row_of_goodreads_id.setdefault(goodreads_id, row_number)
             if first_row != row_number:
-                self._warn(
+                self.warn(
                     row_number,
                     "Book Id",
                     f"Book Id {goodreads_id} already appeared in row {first_row}; both rows are "
@@ -311,7 +328,7 @@ class BookReader:
         if not all(valid13):
             for i in itertools.compress(range(len(valid13)), map(operator.not_, valid13)):
                 message = f"ISBN13 {show(cells13[i])} is not a valid ISBN-13; ignored."
-                self._warn(row_numbers[i], "ISBN13", message)
+                self.warn(row_numbers[i], "ISBN13", message)
         for i in itertools.compress(range(len(isbn13s)), map(operator.not_, isbn13s)):
             isbn10 = isbn10s[i]
             if isbn10 is not None:  # an ISBN-10 alone gives the ISBN-13
@@ -322,7 +339,7 @@ class BookReader:
             for i in itertools.compress(range(len(valid10)), map(operator.not_, valid10)):
                 if not is_valid_isbn13(digits10[i]):
                     message = f"ISBN {show(cells10[i])} is not a valid ISBN-10; ignored."
-                    self._warn(row_numbers[i], "ISBN", message)
+                    self.warn(row_numbers[i], "ISBN", message)
         return isbn10s, isbn13s
 
     def _reviews(self, row_numbers: Sequence[int], texts: Sequence[str]) -> list[str | None]:
@@ -335,13 +352,19 @@ class BookReader:
             if "\r" in text:  # the same review from an LF or a CRLF file
                 text = text.replace("\r\n", "\n")
             if len(text) > limit:
-                self._warn(row_numbers[i], "My Review", too_long("My Review"))
+                self.warn(row_numbers[i], "My Review", too_long("My Review"))
                 text = text[:limit]
             reviews[i] = text  # untrusted markup, carried as text: never rendered raw
         return reviews
 
 
 _NO_TITLE = "Title is empty: a row without a title cannot be a book."
+_HEADER_MARKS = ("Book Id", "Title", "Author")
+_HEADER_LINE = (
+    "This row repeats the header line (Book Id, Title, Author, …): two exports joined into "
+    "one file? The row is skipped; the rows after it are read as books. Upload each export "
+    "on its own to keep their books apart."
+)
 _STAND_IN_ISBN13 = "9780000000002"
 _STAND_IN_ISBN10 = "0000000000"
 

@@ -184,6 +184,17 @@ def test_publication_decades_run_oldest_first_from_bce_with_unknown_last() -> No
     )
 
 
+def test_month_labels_always_have_four_digits_of_year() -> None:
+    # The parser ignores dates before 1900 (issue 14, bug 4), but a manifest is a contract the
+    # builder reads as it is: strftime's %Y would write year 1 as "1" and the month "1-01".
+    book = msgspec.structs.replace(BOOKS[0], date_read=dt.date(1, 1, 1))
+    old = msgspec.structs.replace(manifest(), books=(book,))
+
+    dashboard = build_dashboard(old, {}, generated_at=GENERATED_AT)
+
+    assert [point.month for point in dashboard.books_per_month] == ["0001-01"]
+
+
 def test_decade_labels() -> None:
     assert [decade_label(year) for year in (1937, 2000, 9, 0, -1, -800, -805, -812)] == [
         "1930s",

@@ -175,7 +175,9 @@ def test_ratings_written_as_decimals_are_read_and_zero_means_unrated() -> None:
 
 
 def test_an_empty_date_read_stays_unknown_and_the_book_is_kept() -> None:
-    parsed = _parse_rows(_row(Date_Read=""), _row(Book_Id="2", Date_Read="2024/01/15"))
+    parsed = _parse_rows(
+        _row(Date_Read=""), _row(Book_Id="2", Date_Read="2024/01/15", Date_Added="2024/02/01")
+    )
     assert [book.date_read for book in parsed.books] == [None, dt.date(2024, 1, 15)]
     assert parsed.warnings == []
 

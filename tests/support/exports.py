@@ -267,7 +267,24 @@ def generate_rows(
                 warning_columns=tuple(draft.warnings),
             )
         )
-    return rows
+    return _late_read_dates_warned(rows)
+
+
+def _late_read_dates_warned(rows: list[ExportRow]) -> list[ExportRow]:
+    """The parser's date rule (services/orchestrator/dates.py): a Date Read after the export's
+    latest Date Added plus a day is kept, with a warning. Generated dates are all possible."""
+    added = [row.book.date_added for row in rows if row.book and row.book.date_added]
+    if not added:
+        return rows
+    late_after = max(added) + dt.timedelta(days=1)
+    return [
+        (
+            dataclasses.replace(row, warning_columns=(*row.warning_columns, "Date Read"))
+            if row.book and row.book.date_read and row.book.date_read > late_after
+            else row
+        )
+        for row in rows
+    ]
 
 
 def _draft_row(
