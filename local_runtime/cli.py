@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from contracts.messages import JobStatus
 from local_runtime.pipeline import (
     JobProgress,
@@ -229,8 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # a setting that cannot work, found before anything ran
         print(f"{PROGRAM}: {exc}", file=stderr)
         return 2
-    except OSError as exc:  # the output directory cannot be created or written
-        print(f"{PROGRAM}: {exc.filename or args.out}: {exc.strerror or exc}", file=stderr)
+    except (BotoCoreError, ClientError) as exc:  # before OSError: some botocore errors are one
+        print(f"{PROGRAM}: the embedded AWS (moto) failed: {exc}", file=stderr)
+        return 2
+    except OSError as exc:
+        if exc.filename is None:  # not a file: a socket, a process
+            print(f"{PROGRAM}: {exc}", file=stderr)
+        else:  # the output directory cannot be created or written
+            print(f"{PROGRAM}: {exc.filename}: {exc.strerror or exc}", file=stderr)
         return 2
 
     if outcome.status is JobStatus.FAILED:

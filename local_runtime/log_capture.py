@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -14,6 +15,11 @@ class LogCapture:
 
     Powertools loggers write to the stdout they found at import; the terminal is for
     progress and the summary, so their handlers are pointed at the file and restored after.
+    What the functions print goes there too, as Lambda sends a function's stdout to its log
+    stream: Powertools' metrics print CloudWatch EMF blobs (at the end of each invocation, and
+    whenever 100 values are buffered, even with POWERTOOLS_METRICS_DISABLED), so `sys.stdout`
+    is the file while the run lasts; a caller that prints a summary afterwards keeps its own
+    reference to the terminal.
     """
 
     def __init__(self, path: Path, service_level: str) -> None:
@@ -24,6 +30,7 @@ class LogCapture:
         self._redirected: list[tuple[logging.StreamHandler[Any], Any]] = []
         self._levels: list[tuple[logging.Logger, int]] = []
         self._runtime_level = log.level
+        self._stdout: TextIO | None = None
 
     def start(self) -> None:
         """Opens the file and sends the runtime's logs (and library warnings) to it."""
@@ -36,6 +43,7 @@ class LogCapture:
         logging.getLogger().addHandler(self._handler)
         # Library warnings (Powertools warns about empty metrics) belong in the log too.
         logging.captureWarnings(True)
+        self._stdout, sys.stdout = sys.stdout, self._stream
 
     def redirect_service_loggers(self) -> None:
         assert self._stream is not None, "start() first"
@@ -50,6 +58,8 @@ class LogCapture:
                     self._redirected.append((handler, previous))
 
     def close(self) -> None:
+        if self._stdout is not None:
+            sys.stdout, self._stdout = self._stdout, None
         for handler, previous in reversed(self._redirected):
             handler.setStream(previous)
         for logger, level in reversed(self._levels):

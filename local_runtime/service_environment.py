@@ -43,8 +43,12 @@ def function_environment(options: RunOptions, *, expected_books: int) -> Functio
     env: dict[str, str | None] = {
         "AGGREGATION_LEASE_SECONDS": str(options.aggregation_lease_seconds),
         "NO_PROXY": loopback_no_proxy(),
-        # Nothing to send metrics or traces to; EMF lines would land on the terminal.
-        "POWERTOOLS_METRICS_DISABLED": "true",
+        # Metrics stay on, as in Lambda: each invocation flushes its own (Powertools keeps
+        # them in process-wide state, which a disabled flush never clears, so values would
+        # pass from one run to the next) as CloudWatch EMF lines on stdout, which the run's
+        # log capture sends to pipeline.log, as Lambda sends them to CloudWatch Logs.
+        "POWERTOOLS_METRICS_DISABLED": "false",
+        # Nothing to send traces to.
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": os.environ.get(
             "POWERTOOLS_METRICS_NAMESPACE", "goodreads-stats"
