@@ -230,10 +230,12 @@ _JOB_ITEM_BOOKKEEPING = (
 
 
 def format_timestamp(moment: dt.datetime) -> str:
-    """UTC, microseconds, always the same width: sorts as text in time order."""
+    """UTC, microseconds, always the same width: sorts as text in time order. The year is
+    written with four digits by hand: strftime's %Y writes year 999 as "999"."""
     if moment.tzinfo is None:
         raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
+    utc = moment.astimezone(dt.UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
 
 def parse_timestamp(text: str) -> dt.datetime:
