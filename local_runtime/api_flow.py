@@ -224,6 +224,7 @@ class LocalApi:
                     bucket=self.pipeline.environment.data_bucket,
                     key=fields["key"],
                     size=len(data),
+                    on_failure=self.pipeline.to_failed_uploads,
                 )
             )
         return response

@@ -8,6 +8,7 @@ functions cold-started with the environment Lambda would give them, what AWS run
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 import threading
@@ -19,7 +20,7 @@ from typing import Any, Self
 import boto3
 
 from contracts import layout, storage
-from local_runtime import instrumentation
+from local_runtime import faults, instrumentation
 from local_runtime.clocks import Clocks
 from local_runtime.emulator import fresh_default_session, make_emulator, scoped_environ
 from local_runtime.event_sources import Schedule, SqsEventSourceMapping, notify_object_created
@@ -136,6 +137,8 @@ class LocalDeployment:
         self._stack.callback(emulator.stop)
         instrumentation.install(self.aws_counter, self.queue_activity)
         self._stack.callback(instrumentation.install, None)
+        faults.install(options.faults)  # after instrumentation: a crashed call still counts
+        self._stack.callback(faults.install, None)
 
         self.session = boto3.Session(region_name=REGION)
         self.session._session.set_default_client_config(
@@ -228,6 +231,13 @@ class LocalDeployment:
         self._completion_mapping.join(self.options.function_timeout_seconds)
         self._schedule.join(self.options.function_timeout_seconds)
 
+    def to_failed_uploads(self, event: dict[str, Any]) -> None:
+        """What Lambda does with an asynchronous event that failed every attempt: it goes to
+        the orchestrator's dead-letter queue (contracts/layout.py's FAILED_UPLOADS_QUEUE)."""
+        self.session.client("sqs").send_message(
+            QueueUrl=self.environment.failed_uploads_url, MessageBody=json.dumps(event)
+        )
+
     def submit(self, csv: bytes, file_name: str = DEFAULT_FILE_NAME) -> str:
         """Uploads an export as the reader's browser would, then delivers the S3 notification.
 
@@ -244,6 +254,7 @@ class LocalDeployment:
             bucket=self.environment.data_bucket,
             key=key,
             size=len(csv),
+            on_failure=self.to_failed_uploads,
         )
         self.submitted_seconds = time.monotonic() - self.started_at
         return job_id

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from local_runtime import faults
 from local_runtime.functions import Invocation, LocalFunction
 from local_runtime.instrumentation import MAX_RECEIVE_BATCH, QueueActivity
 from local_runtime.lambda_events import s3_object_created_event, scheduled_event, sqs_event
@@ -163,7 +164,11 @@ class SqsEventSourceMapping:
             uncounted = self._activity.received(self.queue_url, len(messages))
         if not messages:
             return 0, False
-        invocation = self.function.invoke(sqs_event(messages, self.queue_arn))
+        event = sqs_event(messages, self.queue_arn)
+        duplicate = self._duplicate_delivery(event, messages)
+        invocation = self.function.invoke(event)
+        if duplicate is not None:
+            duplicate.join()
         message_ids = [message["MessageId"] for message in messages]
         failed = failed_message_ids(invocation, message_ids)
         to_delete = [message for message in messages if message["MessageId"] not in failed]
@@ -177,6 +182,24 @@ class SqsEventSourceMapping:
             else:
                 self.stats.failed_batches += 1
         return len(messages), uncounted
+
+    def _duplicate_delivery(
+        self, event: dict[str, Any], messages: list[dict[str, Any]]
+    ) -> threading.Thread | None:
+        """SQS delivers at least once: when the run's fault plan says so, the same batch goes
+        to a second invocation at the same time (what that one reports is not acted on: its
+        poller's deletes would find the messages gone or do the same)."""
+        plan = faults.active_plan()
+        if plan is None or not plan.duplicate_batch(self.function.name, messages):
+            return None
+        thread = threading.Thread(
+            target=self.function.invoke,
+            args=(event,),
+            name=f"{self.function.name}-duplicate-delivery",
+            daemon=True,
+        )
+        thread.start()
+        return thread
 
     def _delete(self, messages: list[dict[str, Any]]) -> int:
         if not messages:
@@ -251,14 +274,34 @@ def notify_object_created(
     retries: int = 2,
     retry_delay_seconds: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
+    on_failure: Callable[[dict[str, Any]], None] | None = None,
 ) -> Invocation:
     """S3 -> Lambda: an asynchronous invocation, retried twice on error as Lambda does (with
-    delays of about one and two minutes in AWS, shortened here)."""
+    delays of about one and two minutes in AWS, shortened here); an event that failed every
+    attempt goes to `on_failure` (the function's dead-letter queue). When the run's fault plan
+    says so, S3 sends the notification twice, at the same time (its delivery is at least
+    once): the invocation returned is one that succeeded, if either did."""
     event = s3_object_created_event(bucket, key, size)
-    invocation = function.invoke(event)
-    for attempt in range(retries):
-        if invocation.succeeded:
-            break
-        sleep(retry_delay_seconds * (attempt + 1))
+
+    def deliver() -> Invocation:
         invocation = function.invoke(event)
-    return invocation
+        for attempt in range(retries):
+            if invocation.succeeded:
+                break
+            sleep(retry_delay_seconds * (attempt + 1))
+            invocation = function.invoke(event)
+        if not invocation.succeeded and on_failure is not None:
+            on_failure(event)
+        return invocation
+
+    plan = faults.active_plan()
+    if plan is None or not plan.duplicate_notification(key):
+        return deliver()
+    outcomes: list[Invocation] = []
+    twin = threading.Thread(
+        target=lambda: outcomes.append(deliver()), name="s3-duplicate-notification", daemon=True
+    )
+    twin.start()
+    first = deliver()
+    twin.join()
+    return first if first.succeeded or not outcomes else outcomes[0]

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from local_runtime import faults
 from local_runtime.instrumentation import calls_attributed_to
 from local_runtime.lambda_events import LambdaContext
 
@@ -117,9 +118,14 @@ class LocalFunction:
         started = time.monotonic()
         response: Any = None
         error: BaseException | None = None
-        with calls_attributed_to(self.name):
+        with calls_attributed_to(self.name), faults.invocation(self.name, handler, event) as scope:
             try:
                 response = handler(event, context)
+                if scope is not None:
+                    scope.after_return()
+            except faults.InjectedCrash as crash:  # the environment died (a chaos run)
+                error, response = crash, None
+                log.warning("%s: %s (request %s)", self.name, crash, context.aws_request_id)
             except Exception as exc:  # a Lambda error, reported to the event source
                 error = exc
                 log.warning(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -54,14 +55,19 @@ class LogCapture:
             logger.setLevel(self._service_level)
             for handler in logger.handlers:
                 if isinstance(handler, logging.StreamHandler) and handler.stream is not None:
-                    previous = handler.setStream(self._stream)
+                    # A logger created during the run found stdout already pointing at the file:
+                    # after the run it writes to the process's stdout.
+                    previous: Any = handler.stream
+                    if previous is self._stream:
+                        previous = sys.__stdout__
+                    _point(handler, self._stream)
                     self._redirected.append((handler, previous))
 
     def close(self) -> None:
         if self._stdout is not None:
             sys.stdout, self._stdout = self._stdout, None
         for handler, previous in reversed(self._redirected):
-            handler.setStream(previous)
+            _point(handler, previous)
         for logger, level in reversed(self._levels):
             logger.setLevel(level)
         if self._handler is not None:
@@ -70,3 +76,15 @@ class LogCapture:
         log.setLevel(self._runtime_level)
         if self._stream is not None:
             self._stream.close()
+
+
+def _point(handler: logging.StreamHandler[Any], stream: Any) -> None:
+    """`handler.setStream(stream)`, except that a stream closed meanwhile (a test's captured
+    stdout, say) is not flushed first."""
+    handler.acquire()
+    try:
+        with contextlib.suppress(ValueError):  # "I/O operation on closed file"
+            handler.flush()
+        handler.stream = stream
+    finally:
+        handler.release()

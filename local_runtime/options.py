@@ -8,6 +8,7 @@ from pathlib import Path
 
 from contracts import layout, storage
 from local_runtime.emulator import EmulatorKind
+from local_runtime.faults import FaultPlan
 
 DEFAULT_FILE_NAME = storage.UPLOAD_FILE_NAME
 
@@ -41,3 +42,5 @@ class RunOptions:
     log_file: Path | None = None  # service and runtime logs; default OUT_DIR/pipeline.log
     capture_logs: bool = True
     service_log_level: str = "INFO"
+    # Crashes and duplicate deliveries to inject (local_runtime/faults.py): chaos runs only.
+    faults: FaultPlan | None = None

@@ -3,6 +3,7 @@ and 3). Each test holds a fix."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import urllib.parse
 from pathlib import Path
@@ -79,3 +80,19 @@ def test_with_a_thousand_books_stdout_carries_only_the_summary(
     labels = [line.split()[0] for line in lines[1:]]
     assert labels == ["books", "read", "enrichment", "dashboard", "logs"]
     assert '"_aws"' in (out / "pipeline.log").read_text()  # the blobs went to the log
+
+
+def test_after_a_run_the_services_loggers_write_where_they_wrote_before(tmp_path: Path) -> None:
+    # While a run lasts stdout is pipeline.log, so a logger created during it found the file
+    # there; after the run it must not be left with the closed file, or with no stream at all.
+    export = tmp_path / "goodreads_library_export.csv"
+    export.write_bytes(synthetic_export(5, seed=15).data)
+
+    assert cli.main([str(export), "--out", str(tmp_path / "out"), "--offline", "--no-html"]) == 0
+
+    for logger in logging.Logger.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger) and getattr(logger, "init", False):
+            for handler in logger.handlers:
+                if isinstance(handler, logging.StreamHandler):
+                    assert handler.stream is not None, logger.name
+                    assert not getattr(handler.stream, "closed", False), logger.name

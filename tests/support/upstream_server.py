@@ -20,7 +20,8 @@ shapes (https://openlibrary.org/developers/api, https://developers.google.com/bo
 Faults (`Fault.*`) apply to requests whose path starts with the given prefix, for a number of
 times or for ever: latency, 429 with Retry-After, 5xx, a hang past the client's timeout,
 malformed JSON, 404, quota exhausted (403 dailyLimitExceeded / rateLimitExceeded), a dropped
-connection. Every request is logged (`requests`, `request_count`, `peak_in_flight`); `reset()`
+connection; or a fault source asked for each request no rule matched (`set_fault_source`). Every
+request is logged (`requests`, `request_count`, `peak_in_flight`); `reset()`
 clears faults, latency and the log so one server can serve a whole session.
 `unreachable_base_url()` gives a loopback URL that refuses connections (an offline machine).
 """
@@ -37,7 +38,7 @@ import socket
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -160,6 +161,10 @@ class Fault:
         return cls("drop")
 
 
+# (api, path) -> the fault for this request, or None.
+type FaultSource = Callable[[Api, str], Fault | None]
+
+
 @dataclasses.dataclass
 class _FaultRule:
     fault: Fault
@@ -213,6 +218,7 @@ class UpstreamServer:
         self._stopping = threading.Event()
         self._books: list[FixtureBook] = []
         self._faults: list[_FaultRule] = []
+        self._fault_source: FaultSource | None = None
         self._latency: dict[Api | None, float] = {None: latency}
         self._log: list[RecordedRequest] = []
         self._in_flight = 0
@@ -307,6 +313,7 @@ class UpstreamServer:
         """Faults, latency and the request log cleared; the books stay."""
         with self._lock:
             self._faults.clear()
+            self._fault_source = None
             self._latency = {None: 0.0}
             self._log.clear()
             self._peak_in_flight = self._in_flight
@@ -354,7 +361,14 @@ class UpstreamServer:
                     if rule.remaining > 0:
                         rule.remaining -= 1
                         return rule.fault
-        return None
+            source = self._fault_source
+        return None if source is None else source(api, path)
+
+    def set_fault_source(self, source: FaultSource | None) -> None:
+        """Asked for a fault for each request that no injected rule matched (None: no more);
+        a chaos run's random mix (tests/support/chaos.py). `reset()` removes it."""
+        with self._lock:
+            self._fault_source = source
 
     def _latency_for(self, api: Api) -> float:
         with self._lock:
