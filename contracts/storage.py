@@ -12,8 +12,8 @@ DynamoDB jobs table (partition key `pk`, sort key `sk`, TTL attribute `expires_a
   pk=JOB#{job_id} sk=ACCESS        the HTTP API's own: the delete token's hash and the upload
                                     window (services/api/README.md); the orchestrator only
                                     checks that no delete has started (ACCESS_DELETING_AT)
-  GSI `open-jobs` (pk `open_shard`, sk `deadline`): sparse; only jobs still QUEUED carry
-  `open_shard`, so the aggregator's sweep reads open jobs without scanning.
+  GSI `open-jobs` (pk `open_shard`, sk `deadline`): sparse; only jobs still RECEIVED or QUEUED
+  carry `open_shard`, so the aggregator's sweep reads open jobs without scanning.
 
 DynamoDB cache table (partition key `pk`, TTL attribute `expires_at`): enrichment shared by
 all jobs, keyed by ISBN-13 or by normalised title and author.
@@ -218,6 +218,9 @@ def plain_value(attribute: AttributeValue) -> Any:
 # deadline).
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# Jobs the aggregator's sweep watches until their deadline: QUEUED ones to aggregate, and
+# RECEIVED ones, which end FAILED if their orchestrator never queued them by then.
+OPEN_STATUSES = frozenset({JobStatus.RECEIVED, JobStatus.QUEUED})
 _JOB_ITEM_BOOKKEEPING = (
     PARTITION_KEY,
     SORT_KEY,
@@ -257,7 +260,7 @@ def job_record_to_item(record: JobRecord) -> Item:
             item[field.name] = {"S": value.value}
         else:
             item[field.name] = attribute_value(value)
-    if record.status == JobStatus.QUEUED:
+    if record.status in OPEN_STATUSES:
         item[OPEN_JOBS_PARTITION_KEY] = {"S": OPEN_SHARD}
     return item
 

@@ -63,6 +63,14 @@ class Outcome(enum.StrEnum):
     ALREADY_FINAL = "already_final"  # another run aggregated it (or it FAILED)
     CLAIMED_ELSEWHERE = "claimed_elsewhere"  # another run holds the lease
     LEASE_LOST = "lease_lost"  # this run outlived its lease; the run that took over finishes
+    NEVER_QUEUED = "never_queued"  # still RECEIVED at its deadline: ended FAILED
+
+
+# Every attempt of the orchestrator failed (S3's notification went to the failed-uploads queue).
+NEVER_QUEUED = (
+    "The file could not be processed: every attempt to read it failed, and the job was never "
+    "started. This is a fault of the service, not necessarily of your file: upload it again."
+)
 
 
 _REFUSALS = {
@@ -161,6 +169,14 @@ def _aggregate_claimed(job_id: str, claim: Claim, deps: AggregatorDependencies) 
     return Aggregation(job_id=job_id, outcome=outcome, missing_book_ids=dashboard.missing_book_ids)
 
 
+def _fail_never_queued(job_id: str, deps: AggregatorDependencies) -> Aggregation | None:
+    """A job still RECEIVED at its deadline will never be queued: it ends FAILED."""
+    if not deps.jobs.fail_never_queued(job_id, now=deps.clock(), error=NEVER_QUEUED):
+        return None
+    logger.warning("job never queued by its deadline: FAILED", extra={"job_id": job_id})
+    return Aggregation(job_id=job_id, outcome=Outcome.NEVER_QUEUED)
+
+
 @dataclasses.dataclass
 class SweepReport:
     aggregations: list[Aggregation] = dataclasses.field(default_factory=list)
@@ -181,7 +197,8 @@ def sweep_open_jobs(
     page_size: int | None = None,
 ) -> SweepReport:
     """Aggregates every open job that is due. A job whose deadline has passed is claimed at
-    once (the index's sort key already says it is due); the others are read first. One job's
+    once (the index's sort key already says it is due); the others are read first. A job
+    still RECEIVED at its deadline (its orchestrator failed on every attempt) ends FAILED. One job's
     failure does not stop the sweep; it is reported for the caller to raise."""
     report = SweepReport()
     for job_id, deadline in deps.jobs.open_jobs(page_size=page_size):
@@ -193,6 +210,8 @@ def sweep_open_jobs(
             aggregation = (
                 aggregate_job(job_id, deps) if past_deadline else aggregate_if_due(job_id, deps)
             )
+            if past_deadline and aggregation.outcome == Outcome.NOT_QUEUED:
+                aggregation = _fail_never_queued(job_id, deps) or aggregation
         except Exception:
             logger.exception("aggregation failed", extra={"job_id": job_id})
             report.failed_job_ids.append(job_id)

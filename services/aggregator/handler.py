@@ -52,6 +52,7 @@ _METRIC_BY_OUTCOME = {
     Outcome.ALREADY_FINAL: "ClaimsRefused",
     Outcome.CLAIMED_ELSEWHERE: "ClaimsRefused",
     Outcome.LEASE_LOST: "AggregationLeasesLost",
+    Outcome.NEVER_QUEUED: "JobsNeverQueued",
 }
 
 

@@ -162,8 +162,41 @@ class JobStore:
             return False
         return True
 
+    def fail_never_queued(self, job_id: str, *, now: dt.datetime, error: str) -> bool:
+        """Ends a job still RECEIVED at its deadline as FAILED with `error` (every attempt of
+        its orchestrator failed); False if it has moved on or its deadline is still ahead."""
+        timestamp = {"S": storage.format_timestamp(now)}
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table,
+                Key=storage.job_key(job_id),
+                UpdateExpression=(
+                    "SET #status = :failed, #error = :error, #finished_at = :now,"
+                    " #updated_at = :now REMOVE #open_shard"
+                ),
+                ConditionExpression="#status = :received AND #deadline <= :now",
+                ExpressionAttributeNames={
+                    "#status": "status",
+                    "#error": "error",
+                    "#finished_at": "finished_at",
+                    "#updated_at": "updated_at",
+                    "#deadline": "deadline",
+                    "#open_shard": OPEN_JOBS_PARTITION_KEY,
+                },
+                ExpressionAttributeValues={
+                    ":failed": {"S": JobStatus.FAILED.value},
+                    ":received": {"S": JobStatus.RECEIVED.value},
+                    ":error": {"S": error},
+                    ":now": timestamp,
+                },
+            )
+        except self.dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def open_jobs(self, *, page_size: int | None = None) -> Iterator[tuple[str, str]]:
-        """(job id, deadline) of every job still QUEUED, earliest deadline first, all pages.
+        """(job id, deadline) of every job still RECEIVED or QUEUED, earliest deadline first,
+        all pages.
         The index is eventually consistent: callers re-read or claim before acting."""
         request: dict[str, Any] = {
             "TableName": self.table,

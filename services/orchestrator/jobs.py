@@ -120,11 +120,15 @@ class JobStore:
             names[f"#a{position}"] = attribute
             values[f":v{position}"] = item[attribute]
             assignments.append(f"#a{position} = :v{position}")
+        expression = "SET " + ", ".join(assignments)
+        if OPEN_JOBS_PARTITION_KEY not in item:  # final: the job leaves the open-jobs index
+            names["#open"] = OPEN_JOBS_PARTITION_KEY
+            expression += " REMOVE #open"
         try:
             response = self._dynamodb.update_item(
                 TableName=self._table,
                 Key=storage.job_key(record.job_id),
-                UpdateExpression="SET " + ", ".join(assignments),
+                UpdateExpression=expression,
                 ConditionExpression="#status = :expected",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,

@@ -187,6 +187,9 @@ def run_job(
         source_key=upload.key,
         created_at=created_at,
         updated_at=created_at,
+        # Should every attempt of this function fail, the aggregator's sweep ends the job
+        # FAILED at this deadline; once the job is QUEUED, its deadline starts again.
+        deadline=created_at + dt.timedelta(seconds=settings.job_deadline_seconds),
     )
     retention = dt.timedelta(days=settings.job_retention_days)
     try:

@@ -10,8 +10,9 @@ import msgspec
 import pytest
 
 from contracts import storage
-from contracts.messages import BookResult, EnrichmentStatus, JobStatus
+from contracts.messages import BookResult, EnrichmentStatus, JobRecord, JobStatus
 from services.aggregator.fan_in import (
+    NEVER_QUEUED,
     Aggregation,
     AggregatorDependencies,
     Outcome,
@@ -23,6 +24,7 @@ from services.aggregator.stats import MISSING_REASON, build_dashboard
 from services.aggregator.store import BlobStore, Claim, JobStore
 from tests.aggregator import job_storage
 from tests.aggregator.library import BOOKS, CREATED_AT, MISSING_IDS, RESULTS, manifest
+from tests.support import jobs
 from tests.support.aws_requests import RequestCounter
 from tests.support.clocks import Clock
 
@@ -408,3 +410,44 @@ def test_a_claim_returns_the_current_counters_and_excludes_a_second_claim(aws, d
 
     assert isinstance(first, Claim) and (first.record.succeeded, first.record.total) == (3, 10)
     assert not isinstance(second, Claim)
+
+
+def _received(aws: Any, job_id: str, deadline: dt.datetime) -> None:
+    """The job item as the orchestrator creates it, before every one of its attempts failed."""
+    session, env = aws
+    record = JobRecord(
+        job_id=job_id,
+        status=JobStatus.RECEIVED,
+        source_key=storage.upload_key(job_id),
+        created_at=CREATED_AT,
+        updated_at=CREATED_AT,
+        deadline=deadline,
+    )
+    jobs.put_job_record(session, env, record)
+
+
+def test_a_job_still_received_at_its_deadline_ends_failed_with_a_reason(aws, deps, clock) -> None:
+    session, env = aws
+    _received(aws, OTHER_JOB, deadline=clock.now - dt.timedelta(seconds=1))
+    assert OTHER_JOB in job_storage.open_job_ids(session, env)
+
+    report = sweep_open_jobs(deps)
+
+    assert report.aggregations == [Aggregation(job_id=OTHER_JOB, outcome=Outcome.NEVER_QUEUED)]
+    record = job_storage.job_record(session, env, OTHER_JOB)
+    assert record.status == JobStatus.FAILED and record.error == NEVER_QUEUED
+    assert record.finished_at == clock.now
+    assert OTHER_JOB not in job_storage.open_job_ids(session, env)
+    assert not job_storage.dashboard_exists(session, env, OTHER_JOB)
+
+
+def test_a_job_received_before_its_deadline_is_left_to_its_orchestrator(aws, deps, clock) -> None:
+    session, env = aws
+    _received(aws, OTHER_JOB, deadline=clock.now + dt.timedelta(seconds=1))
+
+    report = sweep_open_jobs(deps)
+
+    assert [a.outcome for a in report.aggregations] == [Outcome.NOT_QUEUED]
+    assert job_storage.job_record(session, env, OTHER_JOB).status == JobStatus.RECEIVED
+    clock.advance(2)
+    assert [a.outcome for a in sweep_open_jobs(deps).aggregations] == [Outcome.NEVER_QUEUED]

@@ -4,14 +4,17 @@ AWS may do to the functions, and each test says what the pipeline promises in sp
 from __future__ import annotations
 
 import collections
+import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from contracts.codec import dashboard_decoder
-from contracts.messages import JobStatus
+from contracts.messages import JobRecord, JobStatus
 from local_runtime.faults import RETURNED, Crash
 from local_runtime.pipeline import LocalPipeline, RunOptions, RunOutcome
+from services.aggregator.fan_in import NEVER_QUEUED
 from tests.support.exports import SyntheticExport, synthetic_export
 
 
@@ -142,3 +145,41 @@ def test_batches_and_notifications_delivered_twice_at_once_count_each_book_once(
     _assert_every_book_once(outcome, export)
     assert plan.duplicated["book_processor"] == 4
 
+
+def test_a_job_whose_orchestrator_dies_on_every_attempt_ends_failed_by_its_deadline(
+    tmp_path: Path,
+) -> None:
+    # S3's asynchronous invocation is tried three times; all three die once the job item is
+    # written. The job must not stay RECEIVED for ever: by its deadline it is FAILED with a
+    # reason, and the notification is in the failed-uploads queue for an operator.
+    export = synthetic_export(20, seed=25)
+    plan = ScriptedPlan({"orchestrator": [Crash("dynamodb.TransactWriteItems", 1)] * 3})
+
+    options = RunOptions(offline=True, schedule_seconds=0.5, deadline_seconds=3, faults=plan)
+    with LocalPipeline(tmp_path, options) as pipeline:
+        pipeline.start_workers()
+        job_id = pipeline.submit(export.data)
+        record = _final_record(pipeline, job_id, within_seconds=30)
+        failed_uploads = (
+            pipeline.session.client("sqs")
+            .receive_message(QueueUrl=pipeline.environment.failed_uploads_url)
+            .get("Messages", [])
+        )
+
+    assert len(plan.crashed_at) == 3
+    assert record.status == JobStatus.FAILED and record.error == NEVER_QUEUED
+    assert record.deadline is not None and record.finished_at is not None
+    assert record.finished_at >= record.deadline
+    (message,) = failed_uploads
+    event = json.loads(message["Body"])
+    assert event["Records"][0]["s3"]["object"]["key"] == record.source_key
+
+
+def _final_record(pipeline: LocalPipeline, job_id: str, *, within_seconds: float) -> JobRecord:
+    give_up = time.monotonic() + within_seconds
+    while time.monotonic() < give_up:
+        record = pipeline.read_job(job_id)
+        if record is not None and record.status.is_final:
+            return record
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} not final after {within_seconds} s: {record}")
