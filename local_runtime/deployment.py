@@ -164,7 +164,7 @@ class LocalDeployment:
         if self.logs is not None:
             self.logs.redirect_service_loggers()
         timeouts = {
-            ORCHESTRATOR: options.function_timeout_seconds,
+            ORCHESTRATOR: options.orchestrator_timeout_seconds,
             BOOK_PROCESSOR: self.running_clocks.processor_timeout_seconds,
             AGGREGATOR: options.function_timeout_seconds,
         }

@@ -98,6 +98,17 @@ process-wide and idempotent.
    hundred file-system calls and regular expressions per request. The answer depends only on
    the host and on the installed moto, so it is remembered per host.
 
+14. Large queues. moto's SQS finds the message of a receipt handle by asking every message of
+   the queue whether it ever had that handle (a list built per message), then rebuilds the
+   queue's list without it: O(queue size) Python work per deleted message, and every receive
+   first lists every visible message of the queue to hand out ten: O(n^2) for a job of n
+   books, hours for 100,000. A message is now found by its receipt handle in an index (every
+   handle a receive hands out is recorded, as moto keeps them all) and removed from the
+   queue's list in place, with the same checks and bookkeeping; a handle the index does not
+   know, or whose message is not in that queue, takes moto's own way (which refuses it). A
+   receive looks at the visible messages lazily, over a copy of the list taken as moto takes
+   its own, and stops when it has its messages; a count still counts them all.
+
 Fixes 5, 10 and 12 are the client side's (`apply_client_fixes`); a process whose moto runs in
 another process needs only those. Each is kept because it pays: the figures above are from
 `python -m benchmarks.client_fixes_bench`, twice (one run on an idle machine, one beside other
@@ -122,7 +133,8 @@ import importlib
 import inspect
 import threading
 import time
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 # The versions every fix was verified against; see "Guards" above.
@@ -166,6 +178,7 @@ def _fixes() -> dict[int, Fix]:
         Fix(11, "SQS sends count no messages", "moto", _send_to_standard_queues_without_counting),
         Fix(12, "client methods built once per model", "botocore", _build_client_methods_once),
         Fix(13, "the server's backend remembered per host", "moto", _look_up_backends_once),
+        Fix(14, "SQS deletes by receipt handle, receives stop early", "moto", _large_queues),
     ]
     return {fix.number: fix for fix in fixes}
 
@@ -823,6 +836,67 @@ def _look_up_backends_once() -> None:
         get_backend_for_host,
         parameters="self, host",
     )
+
+
+# --- 14 ----------------------------------------------------------------------------------------
+
+# Every receipt handle moto has handed out, to its message (handles stay valid, as in moto).
+_messages_by_receipt: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+
+
+class _VisibleMessages:
+    """`Queue.messages`, looked at lazily: the visible messages that are not delayed, from a
+    copy of the queue's list taken when asked for (moto's list comprehension took its own)."""
+
+    def __init__(self, queue: Any) -> None:
+        self._snapshot = list(queue._messages)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (m for m in self._snapshot if m.visible and not m.delayed)
+
+    def __bool__(self) -> bool:
+        return next(iter(self), None) is not None
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _large_queues() -> None:
+    from moto.sqs.models import Message, Queue, SQSBackend
+
+    _requires_source(14, SQSBackend.receive_message, "for message in queue.messages:")
+    _requires_source(14, Queue.delete_message, "message.had_receipt_handle(receipt_handle)")
+    marked: Callable[..., None] = Message.mark_received
+
+    def mark_received(self: Any, visibility_timeout: Any = None) -> None:
+        marked(self, visibility_timeout)
+        _messages_by_receipt[self.receipt_handle] = self
+
+    _replace(Message, "mark_received", 14, mark_received, parameters="self, visibility_timeout")
+
+    scanning_delete: Callable[[Any, str], None] = Queue.delete_message
+
+    def delete_message(self: Any, receipt_handle: str) -> None:
+        if receipt_handle in self.deleted_messages:
+            return  # already deleted: moto tolerates deleting again
+        message = _messages_by_receipt.get(receipt_handle)
+        if message is None or not message.had_receipt_handle(receipt_handle):
+            scanning_delete(self, receipt_handle)
+            return
+        try:
+            self._messages.remove(message)  # by identity: a Message defines no equality
+        except ValueError:  # not this queue's (moved to its dead-letter queue, say)
+            scanning_delete(self, receipt_handle)
+            return
+        self.pending_messages.discard(message)
+        self.deleted_messages.update(message.all_receipt_handles)
+
+    _replace(Queue, "delete_message", 14, delete_message, parameters="self, receipt_handle")
+
+    def messages(self: Any) -> _VisibleMessages:
+        return _VisibleMessages(self)
+
+    _replace(Queue, "messages", 14, property(messages), parameters="self")
 
 
 FIXES.update(_fixes())

@@ -27,7 +27,9 @@ class RunOptions:
     deadline_seconds: int | None = None  # JOB_DEADLINE_SECONDS: then missing books -> PARTIAL
     visibility_timeout_seconds: int | None = None  # the task queue's; failed books return after
     processor_timeout_seconds: float | None = None  # default: the visibility timeout
-    function_timeout_seconds: float = layout.AGGREGATOR.timeout_seconds  # orchestrator, aggregator
+    function_timeout_seconds: float = layout.AGGREGATOR.timeout_seconds  # the aggregator's
+    # The orchestrator's, as deployed: it parses the file and sends every book's task.
+    orchestrator_timeout_seconds: float = layout.ORCHESTRATOR.timeout_seconds
     max_receive_count: int = layout.MAX_RECEIVE_COUNT
     aggregation_lease_seconds: int = 15  # a crashed aggregation is re-claimed after it
     offline: bool = False  # ENRICHMENT_SOURCES="": no upstream requests, books "skipped"

@@ -669,3 +669,72 @@ def test_13_the_server_finds_a_host_s_backend_once(monkeypatch: pytest.MonkeyPat
 
     assert first == second == "sqs"
     assert len(listings) <= 1
+
+
+# --- 14: SQS deletes by receipt handle, receives stop early ----------------------------------------
+
+
+def _filled_queue(sqs: Any, name: str, messages: int, **attributes: str) -> str:
+    queue_url: str = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    for start in range(0, messages, 10):
+        sqs.send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(n), "MessageBody": f"m{start + n}"} for n in range(10)],
+        )
+    return queue_url
+
+
+def test_14_a_delete_does_not_ask_every_message_of_the_queue(
+    aws: AwsFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.sqs.models import Message
+
+    sqs = aws[0].client("sqs")
+    queue_url = _filled_queue(sqs, "large", 300)
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    asked = _counting(monkeypatch, Message, "had_receipt_handle")
+
+    sqs.delete_message_batch(
+        QueueUrl=queue_url,
+        Entries=[
+            {"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]}
+            for n, message in enumerate(received)
+        ],
+    )
+
+    assert len(asked) <= 2 * len(received)  # moto asked all 300, twice, for each
+    assert _queue_counts(sqs, queue_url)["ApproximateNumberOfMessages"] == "290"
+
+
+def test_14_a_receive_stops_looking_once_it_has_its_messages(
+    aws: AwsFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.sqs.models import Message
+
+    sqs = aws[0].client("sqs")
+    queue_url = _filled_queue(sqs, "large", 300)
+    looked_at = _counting(monkeypatch, Message, "visible")
+
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+
+    assert [message["Body"] for message in messages] == [f"m{n}" for n in range(10)]
+    assert len(looked_at) < 50  # moto looked at all 300 before taking ten
+
+
+def test_14_receipt_handles_keep_moto_s_meaning(aws: AwsFixture) -> None:
+    sqs = aws[0].client("sqs")
+    queue_url = _filled_queue(sqs, "handles", 10)
+    first = sqs.receive_message(QueueUrl=queue_url, VisibilityTimeout=0)["Messages"][0]
+    again = sqs.receive_message(QueueUrl=queue_url)["Messages"][0]
+    assert again["MessageId"] == first["MessageId"]
+
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=first["ReceiptHandle"])  # an old handle
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=again["ReceiptHandle"])  # deleted already
+    with pytest.raises(ClientError, match="ReceiptHandleIsInvalid"):
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle="never-handed-out")
+    other_url = _filled_queue(sqs, "other", 10)
+    other = sqs.receive_message(QueueUrl=other_url)["Messages"][0]
+    with pytest.raises(ClientError, match="ReceiptHandleIsInvalid"):  # not this queue's message
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=other["ReceiptHandle"])
+    assert _queue_counts(sqs, queue_url)["ApproximateNumberOfMessages"] == "9"
+    assert _queue_counts(sqs, other_url)["ApproximateNumberOfMessagesNotVisible"] == "1"
