@@ -47,6 +47,12 @@ def calls_attributed_to(caller: str) -> Iterator[None]:
         _current_caller.name = previous
 
 
+def current_caller() -> str | None:
+    """The function whose invocation this thread is running, if any."""
+    name: str | None = getattr(_current_caller, "name", None)
+    return name
+
+
 class AwsCallCounter:
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import sys
 from pathlib import Path
 from typing import Any, TextIO
+
+from local_runtime import instrumentation
 
 log = logging.getLogger("local_runtime")
 
@@ -18,9 +21,9 @@ class LogCapture:
     progress and the summary, so their handlers are pointed at the file and restored after.
     What the functions print goes there too, as Lambda sends a function's stdout to its log
     stream: Powertools' metrics print CloudWatch EMF blobs (at the end of each invocation, and
-    whenever 100 values are buffered, even with POWERTOOLS_METRICS_DISABLED), so `sys.stdout`
-    is the file while the run lasts; a caller that prints a summary afterwards keeps its own
-    reference to the terminal.
+    whenever 100 values are buffered, even with POWERTOOLS_METRICS_DISABLED). While the run
+    lasts, `sys.stdout` sends what an invocation's thread writes to the file and everything
+    else where it went before (`_FunctionsToFile`).
     """
 
     def __init__(self, path: Path, service_level: str) -> None:
@@ -44,7 +47,8 @@ class LogCapture:
         logging.getLogger().addHandler(self._handler)
         # Library warnings (Powertools warns about empty metrics) belong in the log too.
         logging.captureWarnings(True)
-        self._stdout, sys.stdout = sys.stdout, self._stream
+        self._stdout = sys.stdout
+        sys.stdout = _FunctionsToFile(self._stream, self._stdout)
 
     def redirect_service_loggers(self) -> None:
         assert self._stream is not None, "start() first"
@@ -55,10 +59,10 @@ class LogCapture:
             logger.setLevel(self._service_level)
             for handler in logger.handlers:
                 if isinstance(handler, logging.StreamHandler) and handler.stream is not None:
-                    # A logger created during the run found stdout already pointing at the file:
-                    # after the run it writes to the process's stdout.
+                    # A logger created during the run found the run's stdout: after the run it
+                    # writes to the process's.
                     previous: Any = handler.stream
-                    if previous is self._stream:
+                    if isinstance(previous, _FunctionsToFile):
                         previous = sys.__stdout__
                     _point(handler, self._stream)
                     self._redirected.append((handler, previous))
@@ -88,3 +92,30 @@ def _point(handler: logging.StreamHandler[Any], stream: Any) -> None:
         handler.stream = stream
     finally:
         handler.release()
+
+
+class _FunctionsToFile(io.TextIOBase):
+    """stdout during a run: what an invocation's thread writes goes to the run's log (as
+    Lambda sends a function's stdout to CloudWatch Logs), anything else to `elsewhere`."""
+
+    def __init__(self, log_file: TextIO, elsewhere: TextIO) -> None:
+        self._log_file = log_file
+        self._elsewhere = elsewhere
+
+    def _target(self) -> TextIO:
+        return self._log_file if instrumentation.current_caller() else self._elsewhere
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def flush(self) -> None:
+        for stream in (self._elsewhere, self._log_file):
+            with contextlib.suppress(ValueError):  # closed since (the run ended)
+                stream.flush()
+
+    def isatty(self) -> bool:
+        return self._elsewhere.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._elsewhere.encoding

@@ -12,7 +12,9 @@ import boto3
 import pytest
 
 from local_runtime import cli
+from contracts.messages import JobStatus
 from local_runtime.emulator import ServerEmulator, scoped_environ
+from local_runtime.pipeline import LocalPipeline, RunOptions
 from tests.support.exports import synthetic_export
 
 EMPTY_FILE_MESSAGE = "The file is empty."
@@ -96,3 +98,17 @@ def test_after_a_run_the_services_loggers_write_where_they_wrote_before(tmp_path
                 if isinstance(handler, logging.StreamHandler):
                     assert handler.stream is not None, logger.name
                     assert not getattr(handler.stream, "closed", False), logger.name
+
+
+def test_during_a_run_only_what_the_functions_print_goes_to_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with LocalPipeline(tmp_path, RunOptions(offline=True)) as pipeline:
+        print("the caller's own line")
+        pipeline.start_workers()
+        outcome = pipeline.wait(pipeline.submit(synthetic_export(5, seed=16).data))
+
+    assert outcome.status == JobStatus.COMPLETE
+    assert capsys.readouterr().out == "the caller's own line\n"
+    log = (tmp_path / "pipeline.log").read_text()
+    assert "the caller's own line" not in log and '"_aws"' in log
