@@ -68,8 +68,9 @@ class Outcome(enum.StrEnum):
 
 # Every attempt of the orchestrator failed (S3's notification went to the failed-uploads queue).
 NEVER_QUEUED = (
-    "The file could not be processed: every attempt to read it failed, and the job was never "
-    "started. This is a fault of the service, not necessarily of your file: upload it again."
+    "The file could not be processed: every attempt to read it and queue its books failed, "
+    "so the job stopped. This is a fault of the service, not necessarily of your file: "
+    "upload it again."
 )
 
 
