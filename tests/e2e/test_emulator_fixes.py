@@ -525,7 +525,62 @@ def test_6_a_query_on_the_table_never_lists_the_whole_table(
     )["Items"]
 
     assert queried == [["JOB"]] and len(index) == 2
-    assert len(listings) == 1  # the index query only: moto's own way
+    assert len(listings) == 0  # the index query is handed its key's items, not the table
+
+
+def test_6_an_index_query_keeps_moto_s_items_order_and_pages_without_sorting_the_table(
+    aws: AwsFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    session, env = aws
+    dynamodb = session.client("dynamodb")
+    table = env.jobs_table
+    # 3,000 book items (no index key), open jobs with equal and distinct deadlines, a job of
+    # another shard value, and one whose deadline (the index's sort key) is missing.
+    items = [
+        {"pk": {"S": f"JOB#{n % 7}"}, "sk": {"S": f"BOOK#{n:04d}"}} for n in range(3000)
+    ]
+    open_jobs = [(f"JOB#{n:02d}", f"2026-12-06T11:{59 - n // 2:02d}") for n in range(40)]
+    items += [
+        {"pk": {"S": pk}, "sk": {"S": "JOB"}, "open_shard": {"S": "OPEN"}, "deadline": {"S": d}}
+        for pk, d in open_jobs
+    ]
+    items += [
+        {"pk": {"S": "JOB#x"}, "sk": {"S": "JOB"}, "open_shard": {"S": "OTHER"}, "deadline": {"S": "0"}},
+        {"pk": {"S": "JOB#y"}, "sk": {"S": "JOB"}, "open_shard": {"S": "OPEN"}},
+    ]
+    for start in range(0, len(items), 25):
+        dynamodb.batch_write_item(
+            RequestItems={table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
+        )
+    comparisons = [_counting(monkeypatch, DynamoType, name) for name in ("__lt__", "__eq__")]
+
+    def pages(**query: Any) -> list[list[str]]:
+        request: dict[str, Any] = {
+            "TableName": table,
+            "IndexName": "open-jobs",
+            "KeyConditionExpression": "open_shard = :open",
+            "ExpressionAttributeValues": {":open": {"S": "OPEN"}},
+            **query,
+        }
+        found: list[list[str]] = []
+        while True:
+            page = dynamodb.query(**request)
+            found.append([item["pk"]["S"] for item in page["Items"]])
+            if "LastEvaluatedKey" not in page:
+                return found
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    forward = pages(Limit=15)
+    backward = pages(Limit=15, ScanIndexForward=False)
+    # DynamoDB's order: by deadline, then (equal deadlines) by the table's key.
+    expected = [pk for pk, _ in sorted(open_jobs, key=lambda job: (job[1], job[0]))]
+    assert [pk for page in forward for pk in page] == expected
+    assert [len(page) for page in forward] == [15, 15, 10]
+    assert [pk for page in backward for pk in page] == expected[::-1]
+    # About 4,000; sorting the table's 3,042 items for each of the six pages took 60,000.
+    assert sum(map(len, comparisons)) < 15_000
 
 
 # --- 7: alias lookups cached for plain dicts -----------------------------------------------------
