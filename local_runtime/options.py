@@ -31,7 +31,10 @@ class RunOptions:
     # The orchestrator's, as deployed: it parses the file and sends every book's task.
     orchestrator_timeout_seconds: float = layout.ORCHESTRATOR.timeout_seconds
     max_receive_count: int = layout.MAX_RECEIVE_COUNT
-    aggregation_lease_seconds: int = 15  # a crashed aggregation is re-claimed after it
+    # A crashed aggregation is re-claimed after it. It must outlive the aggregator's timeout, as
+    # infra requires: an aggregation that outlives its lease is done again, and a 100,000-book
+    # one (about 90 s on a loaded two-core machine) never finished under the 15 s this was.
+    aggregation_lease_seconds: int = 2 * layout.AGGREGATOR.timeout_seconds
     offline: bool = False  # ENRICHMENT_SOURCES="": no upstream requests, books "skipped"
     check_network: bool = True  # probe the sources first; none reachable means offline
     openlibrary_base_url: str | None = None  # default: OPENLIBRARY_BASE_URL or the real API

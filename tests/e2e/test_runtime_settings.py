@@ -91,6 +91,13 @@ def test_local_upstreams_get_short_clocks_and_no_rate_cap() -> None:
     assert 15 * float(clocks.redelivery_base_seconds) <= clocks.deadline_seconds / 2
 
 
+def test_a_library_too_large_for_the_local_minute_gets_a_longer_deadline() -> None:
+    clocks = resolve_clocks(RunOptions(), remote_upstream=False, expected_books=100_000)
+
+    assert clocks.deadline_seconds == 5000  # 20 books a second
+    assert clocks.run_timeout_seconds > clocks.deadline_seconds
+
+
 def test_the_real_apis_get_a_deadline_that_grows_with_the_library_and_a_shared_rate() -> None:
     small = resolve_clocks(RunOptions(concurrency=4), remote_upstream=True, expected_books=10)
     large = resolve_clocks(RunOptions(concurrency=4), remote_upstream=True, expected_books=1000)
