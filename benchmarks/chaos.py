@@ -20,6 +20,7 @@ replays the run. Exits 1 when a promise is broken. Without `--seed`, a new seed 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -59,7 +60,8 @@ def main() -> int:
         )
         with tempfile.TemporaryDirectory(prefix="chaos-") as out:
             report = run_chaos(config, Path(out))
-        print(report.text(), flush=True)
+        print(report.text())
+        print("  load average             {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg()), flush=True)
         failed |= not report.passed
     return 1 if failed else 0
 

@@ -289,7 +289,7 @@ def run_chaos(config: ChaosConfig, out_dir: Path) -> ChaosReport:
             pipeline.start_workers()
             job_ids = [pipeline.submit(data, f"export-{n}.csv") for n, data in enumerate(files)]
             records = _until_final(pipeline, job_ids, options.run_timeout_seconds or 0.0)
-            dlq = _tasks_in_dlq(pipeline)
+            dlq = tasks_in_dlq(pipeline)
             audits = [
                 _audit(pipeline, job_id, record, data, dlq, grace)
                 for job_id, record, data in zip(job_ids, records, files, strict=True)
@@ -325,7 +325,7 @@ def _dashboard(pipeline: LocalPipeline, record: JobRecord) -> Dashboard | None:
     return dashboard_decoder.decode(body["Body"].read())
 
 
-def _tasks_in_dlq(pipeline: LocalPipeline) -> set[tuple[str, str]]:
+def tasks_in_dlq(pipeline: LocalPipeline) -> set[tuple[str, str]]:
     """(job id, book id) of every task in the task queue's dead-letter queue."""
     sqs = pipeline.session.client("sqs")
     found: set[tuple[str, str]] = set()
