@@ -7,9 +7,9 @@ import urllib.parse
 
 from playwright.sync_api import Browser, expect
 
-from tests.web.browser import go, opened
+from tests.support.browser import go, opened
 from tests.web.conftest import Dataset
-from tests.web.dashboards import (
+from tests.support.dashboards import (
     EMOJI_TITLE,
     HOSTILE_AUTHOR,
     HOSTILE_GENRE,

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web import expected
-from tests.web.browser import (
+from tests.support.browser import (
     book_count,
     chart,
     click_point,
