@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import go, opened, wait_for_view
-from tests.web.conftest import DATASETS, Dataset
 from tests.support.dashboards import PWNED
+from tests.web.conftest import DATASETS, Dataset
 
 VIEWS = ("overview", "year", "books", "book", "genres", "series", "to-read", "quality")
 
