@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final, cast
 
-from aws_cdk import CfnElement, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -26,7 +26,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import custom_resources as cr
-from cdk_nag import NagPackSuppression, NagSuppressions
+from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
 from contracts import site
@@ -148,8 +148,9 @@ class WebFrontend(Construct):  # type: ignore[misc]  # Any to mypy without the C
             code=cloudfront.FunctionCode.from_inline(STRIP_API_PREFIX_JS),
             runtime=cloudfront.FunctionRuntime.JS_2_0,
         )
-        # https://<id>.execute-api.<region>.amazonaws.com -> the host name.
-        api_domain = Fn.select(2, Fn.split("/", props.http_api.api_endpoint))
+        # The HTTP API's host (its apiEndpoint without https://), built from the API's id as
+        # API Gateway names it.
+        api_domain = f"{props.http_api.api_id}.execute-api.{stack.region}.{stack.url_suffix}"
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -347,7 +348,12 @@ class WebFrontend(Construct):  # type: ignore[misc]  # Any to mypy without the C
                             "Action::s3:List*",
                             "Action::s3:Abort*",
                             "Action::s3:DeleteObject*",
-                            "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+                            # The CDK's asset bucket: tokens in a plain synth, concrete values
+                            # when the CLI knows the account and region.
+                            RegexAppliesTo(
+                                regex=r"/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):s3:::"
+                                r"cdk-[a-z0-9]+-assets-[^/]+\/\*$/g"
+                            ),
                             f"Resource::<{site_bucket_id}.Arn>/*",
                             "Resource::*",
                         ],

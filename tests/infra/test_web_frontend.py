@@ -14,7 +14,7 @@ import pytest
 
 from contracts import site
 from infra.goodreads_stats_infra.web_frontend import STRIP_API_PREFIX_JS
-from tests.infra.conftest import Synthesized
+from tests.infra.conftest import Synthesized, synthesis_messages, synthesize
 from tests.infra.template_queries import render, resources_of_type
 
 # CloudFront's managed policies, by their fixed ids.
@@ -128,17 +128,20 @@ def test_the_api_is_on_the_same_origin_under_api_uncached_with_every_method(
         "OriginProtocolPolicy": "https-only",
         "OriginSSLProtocols": ["TLSv1.2"],
     }
-    # The host name of the HTTP API's endpoint (https://<id>.execute-api.<region>.amazonaws.com).
-    select = origin["DomainName"]["Fn::Select"]
-    assert select[0] == 2 and select[1]["Fn::Split"][0] == "/"
+    # The HTTP API's host: <id>.execute-api.<region>.<URL suffix>.
     pipeline_exports = {
         output["Export"]["Name"]: output["Value"]
         for output in deployment.pipeline_cfn["Outputs"].values()
         if "Export" in output
     }
-    exported = pipeline_exports[select[1]["Fn::Split"][1]["Fn::ImportValue"]]
+    id_import = origin["DomainName"]["Fn::Join"][1][0]
     http_api = deployment.pipeline_stack.http_api.api
-    assert exported == {"Fn::GetAtt": [deployment.logical_id(http_api), "ApiEndpoint"]}
+    assert pipeline_exports[id_import["Fn::ImportValue"]] == {
+        "Ref": deployment.logical_id(http_api)
+    }
+    assert render(origin["DomainName"], {id_import["Fn::ImportValue"]: "<api id>"}) == (
+        "<api id>.execute-api.<AWS::Region>.<AWS::URLSuffix>"
+    )
     (association,) = api["FunctionAssociations"]
     assert association["EventType"] == "viewer-request"
     function = _only(deployment.web_cfn, "AWS::CloudFront::Function")
@@ -321,3 +324,16 @@ def test_the_web_stack_comes_after_the_api_and_the_data_bucket(synthesized: Synt
     imports = json.dumps(synthesized.web_cfn)
     assert "GoodreadsStats-dev-Pipeline:" in imports and "GoodreadsStats-dev-Data:" in imports
     assert "GoodreadsStats-dev-Web" not in json.dumps(synthesized.pipeline_cfn)
+
+
+def test_cdk_nag_passes_when_the_account_and_region_are_known(
+    placeholder_dist: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `cdk deploy` synthesizes: the CLI sets the account and region, and ARNs that are
+    tokens in a plain synth (the CDK's asset bucket) become concrete strings."""
+    monkeypatch.setenv("CDK_DEFAULT_ACCOUNT", "123456789012")
+    monkeypatch.setenv("CDK_DEFAULT_REGION", "eu-west-1")
+    deployment = synthesize({"distDir": str(placeholder_dist)}, tmp_path)
+
+    for stack in deployment.deployment.stacks:
+        assert synthesis_messages(deployment, stack, "error") == [], stack.stack_name
