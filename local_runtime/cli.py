@@ -1,6 +1,7 @@
 """goodreads-stats: a Goodreads export in, a dashboard JSON out, on this machine.
 
     goodreads-stats goodreads_library_export.csv --out stats/
+    goodreads-stats serve            (the web app in a browser: local_runtime/serve.py)
 
 Runs the real orchestrator, book processor and aggregator against an AWS emulator (moto) that
 it starts itself, by default as a server in a child process. Exit code 0 when the job is COMPLETE or PARTIAL, 1 when it FAILED (with the
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from contracts.messages import JobStatus
+from local_runtime import serve
 from local_runtime.pipeline import (
     JobProgress,
     LocalPipeline,
@@ -112,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROGRAM,
         description=(
             "Turn a Goodreads library export into a dashboard JSON, running the whole "
-            "serverless pipeline on this machine against an embedded AWS emulator."
+            "serverless pipeline on this machine against an embedded AWS emulator. "
+            "`goodreads-stats serve` serves the web app instead (see `serve --help`)."
         ),
     )
     parser.add_argument("export", type=Path, help="the Goodreads export CSV")
@@ -194,6 +197,9 @@ def _positive_float(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        return serve.main(argv[1:])
     args = build_parser().parse_args(argv)
     stdout, stderr = sys.stdout, sys.stderr
     try:
