@@ -27,7 +27,7 @@ from tests.support.browser import Watch, new_context, wait_for_view, watch
 from tests.support.catalogue import catalogue_for
 from tests.support.exports import synthetic_export
 from tests.support.samples import CC0_EXPORT
-from tests.support.upstream_server import UpstreamServer
+from tests.support.upstream_server import Fault, UpstreamServer
 
 JOB_TIMEOUT_MS = 90_000
 
@@ -50,14 +50,15 @@ def _books_of(data: bytes) -> list[Book]:
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The files readers upload: the CC0 export, and synthetic 23- and 31-column ones."""
+    """The files readers upload: the CC0 export, synthetic 23- and 31-column ones, and one of
+    books no other test uploads (the enrichment cache, shared by all jobs, knows none of them)."""
     directory = tmp_path_factory.mktemp("exports")
     files = {"cc0": directory / "goodreads_library_export.csv"}
     files["cc0"].write_bytes(CC0_EXPORT.read_bytes())
-    for variant in ("23", "31"):
-        path = directory / f"goodreads_library_export_{variant}.csv"
-        path.write_bytes(synthetic_export(60, seed=int(variant), variant=variant).data)  # type: ignore[arg-type]
-        files[variant] = path
+    for name, variant, seed in (("23", "23", 23), ("31", "31", 31), ("fresh", "24", 99)):
+        path = directory / f"goodreads_library_export_{name}.csv"
+        path.write_bytes(synthetic_export(60, seed=seed, variant=variant).data)  # type: ignore[arg-type]
+        files[name] = path
     return files
 
 
@@ -207,16 +208,22 @@ def test_the_23_and_31_column_exports_work_the_same(
 def test_the_job_page_shows_real_progress_until_the_dashboard(
     browser: Browser, server: WebServer, upstream: UpstreamServer, exports: dict[str, Path]
 ) -> None:
-    upstream.set_latency(0.25)  # slow enough for the page's polls to see the job under way
+    # While the upstreams answer 503, no book of this export (none of them is in the cache)
+    # can be done: the job waits, QUEUED, for as long as the page needs to show it; then they
+    # answer again and the job completes.
+    upstream.inject(Fault.server_error(503))
     try:
         page, seen = _open(browser, server.url)
-        _upload(page, exports["23"])
-        _wait_for_dashboard(page)
+        _upload(page, exports["fresh"])
+        progress = page.locator(".job-progress")
+        expect(progress).to_contain_text("of 60 books done", timeout=30_000)
+        expect(progress.locator("progress")).to_have_attribute("max", "60")
     finally:
-        upstream.set_latency(UPSTREAM_LATENCY_SECONDS)
+        upstream.clear_faults()
+    _wait_for_dashboard(page)
     statuses = " | ".join(page.evaluate("() => window.__statusTexts"))
-    # Books done of the total, as the API counts them, on the way to the dashboard.
-    assert " of 60 books done" in statuses, statuses
+    # Books done of the total as the API counts them, with the enriched ones and the time left.
+    assert "0 of 60 books done (0%), 0 enriched so far." in statuses, statuses
     seen.assert_clean()
     page.context.close()
 
@@ -257,6 +264,26 @@ def test_a_file_over_the_apis_limit_is_refused_before_any_request(
         "the largest export this service takes is 50 MB"
     )
     assert _api_requests(seen) == []
+    page.context.close()
+
+
+def test_an_export_the_orchestrator_cannot_read_ends_with_its_message(
+    browser: Browser, server: WebServer, exports: dict[str, Path], tmp_path: Path
+) -> None:
+    """The header passes the page's check; a quote left open in row 3 fails the job."""
+    header = exports["23"].read_text().splitlines()[0]
+    broken = tmp_path / "goodreads_library_export.csv"
+    broken.write_text(f'{header}\n1,Dune,Frank Herbert\n2,"The Hobbit,J.R.R. Tolkien\n')
+    page, seen = _open(browser, server.url)
+    job_id = _upload(page, broken)
+    expect(page.locator("main h1")).to_have_text(
+        "Your export could not be read", timeout=JOB_TIMEOUT_MS
+    )
+    status, view = _api(server, "GET", f"/jobs/{job_id}")
+    assert status == 200 and view["status"] == "FAILED"
+    expect(page.get_by_role("alert")).to_have_text(view["error"])
+    assert "row" in view["error"].lower()
+    seen.assert_clean()
     page.context.close()
 
 
