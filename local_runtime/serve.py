@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
+from local_runtime.arguments import add_deployment_arguments
 from local_runtime.options import RunOptions
 from local_runtime.pipeline import LocalPipeline
 from local_runtime.web_server import SiteNotBuilt, WebServer
@@ -42,32 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--port", type=int, default=8000, help="port to listen on (default 8000; 0 picks one)"
     )
-    parser.add_argument(
-        "--offline",
-        action="store_true",
-        help="skip enrichment: no requests to Open Library or Google Books",
-    )
-    parser.add_argument(
-        "--concurrency", type=int, default=4, help="concurrent book processor invocations"
-    )
-    parser.add_argument(
-        "--deadline-seconds",
-        type=int,
-        default=None,
-        help="after it, books without a result make a job PARTIAL (default: JOB_DEADLINE_SECONDS, "
-        "else 60 with local or no enrichment, 900 with the real APIs)",
-    )
+    add_deployment_arguments(parser, remote_deadline="900, AWS's default")
     parser.add_argument(
         "--logs",
         type=Path,
         default=None,
         help="directory for pipeline.log (default: a temporary one, removed at exit)",
-    )
-    parser.add_argument(
-        "--log-level",
-        default="INFO",
-        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-        help="level of the service logs (default INFO)",
     )
     return parser
 
