@@ -14,7 +14,7 @@ and S3 notifications arrive twice at once (tests/support/chaos.py, local_runtime
 
 Prints, per run: jobs, books, faults injected by kind, books lost (must be 0), books
 duplicated (must be 0), jobs terminal by their deadline (must be 100%), and the seed that
-replays the run. Exits 1 when a promise is broken. Without `--seed`, a new seed is drawn.
+replays its fault draws (not the threads' timing). Exits 1 when a promise is broken. Without `--seed`, a new seed is drawn.
 """
 
 from __future__ import annotations

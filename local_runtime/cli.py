@@ -1,6 +1,7 @@
 """goodreads-stats: a Goodreads export in, a dashboard JSON out, on this machine.
 
     goodreads-stats goodreads_library_export.csv --out stats/
+    goodreads-stats serve            (the web app in a browser: local_runtime/serve.py)
 
 Runs the real orchestrator, book processor and aggregator against an AWS emulator (moto) that
 it starts itself, by default as a server in a child process. Exit code 0 when the job is COMPLETE or PARTIAL, 1 when it FAILED (with the
@@ -18,6 +19,8 @@ from typing import TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 
 from contracts.messages import JobStatus
+from local_runtime import serve
+from local_runtime.arguments import add_deployment_arguments, positive_float, positive_int
 from local_runtime.pipeline import (
     JobProgress,
     LocalPipeline,
@@ -114,48 +117,33 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROGRAM,
         description=(
             "Turn a Goodreads library export into a dashboard JSON, running the whole "
-            "serverless pipeline on this machine against an embedded AWS emulator."
+            "serverless pipeline on this machine against an embedded AWS emulator. "
+            "`goodreads-stats serve` serves the web app instead (see `serve --help`)."
         ),
     )
     parser.add_argument("export", type=Path, help="the Goodreads export CSV")
     parser.add_argument(
         "--out", type=Path, required=True, help="directory for dashboard.json and the logs"
     )
-    parser.add_argument(
-        "--concurrency",
-        type=_positive_int,
-        default=4,
-        help="concurrent book processor invocations (default 4)",
+    add_deployment_arguments(
+        parser,
+        remote_deadline="120 plus 1.5 per book, for their rate limits",
+        local_deadline="60, or 0.05 per book when that is more",
     )
     parser.add_argument(
         "--schedule-seconds",
-        type=_positive_float,
+        type=positive_float,
         default=5.0,
         help="period of the aggregator's sweep (default 5; one minute in AWS)",
     )
     parser.add_argument(
-        "--deadline-seconds",
-        type=_positive_int,
-        default=None,
-        help=(
-            "after it, books without a result make the job PARTIAL (default: JOB_DEADLINE_SECONDS, "
-            "else 60 with local or no enrichment, and with the real APIs 120 plus 1.5 per book, "
-            "for their rate limits)"
-        ),
-    )
-    parser.add_argument(
         "--visibility-timeout",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help=(
             "the task queue's visibility timeout, also the processor's timeout: a batch whose "
             "invocation crashed comes back after it (default 5; 60 with the real APIs)"
         ),
-    )
-    parser.add_argument(
-        "--offline",
-        action="store_true",
-        help="skip enrichment: no requests to Open Library or Google Books",
     )
     parser.add_argument(
         "--progress",
@@ -170,32 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
         "core of its own) or moto inside this process",
     )
     parser.add_argument(
-        "--log-level",
-        default="INFO",
-        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-        help="level of the service logs written to OUT/pipeline.log (default INFO)",
-    )
-    parser.add_argument(
         "--no-html", action="store_true", help="do not write the dashboard.html viewer"
     )
     return parser
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        return serve.main(argv[1:])
     args = build_parser().parse_args(argv)
     stdout, stderr = sys.stdout, sys.stderr
     try:

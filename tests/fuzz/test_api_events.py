@@ -37,7 +37,15 @@ def job_ids(aws: AwsFixture, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[s
     handler.dependencies_for.cache_clear()  # this test's moto and settings
     ids = []
     for status in JobStatus:
-        record = put_job(aws, status=status, error="bad file" if status == "FAILED" else None)
+        record = put_job(
+            aws,
+            status=status,
+            error="bad file" if status == "FAILED" else None,
+            total=3,
+            succeeded=2,
+            failed=1,
+            enriched=1,  # the book processor's counter beside succeeded and failed
+        )
         ids.append(record.job_id)
         if record.dashboard_key:
             put_object(aws, dashboard_key(record.job_id), b'{"type": "dashboard.v1"}')
@@ -129,6 +137,13 @@ def test_any_event_gets_a_2xx_3xx_or_4xx_and_every_4xx_has_the_error_shape(
 
     status = response["statusCode"]
     assert 200 <= status < 500, (status, response.get("body"))
+    readable = response.get("body") and not response.get("isBase64Encoded")
+    if status == 200 and event["requestContext"]["http"]["method"] == "GET" and readable:
+        body = json.loads(response["body"])
+        if isinstance(body, dict) and "progress" in body:  # a job's view: its counts agree
+            progress = body["progress"]
+            assert set(progress) == {"succeeded", "failed", "total", "enriched"}
+            assert progress["enriched"] <= progress["succeeded"] <= progress["total"]
     if status >= 400:
         headers = {name.lower(): value for name, value in response["headers"].items()}
         assert headers["content-type"] == "application/json"
