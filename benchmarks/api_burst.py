@@ -45,10 +45,12 @@ def main() -> int:
         visibility_timeout_seconds=30,
         deadline_seconds=300,
     )
-    with tempfile.TemporaryDirectory(prefix="api-burst-") as out:
-        with LocalPipeline(Path(out), options) as pipeline:
-            pipeline.start_workers()
-            report = run_burst(pipeline, config)
+    with (
+        tempfile.TemporaryDirectory(prefix="api-burst-") as out,
+        LocalPipeline(Path(out), options) as pipeline,
+    ):
+        pipeline.start_workers()
+        report = run_burst(pipeline, config)
     print(
         f"{args.clients} clients at once, {args.jobs} jobs of {args.books} books, "
         f"{args.mistakes} wrong requests per job"

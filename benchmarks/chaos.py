@@ -61,7 +61,12 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="chaos-") as out:
             report = run_chaos(config, Path(out))
         print(report.text())
-        print("  load average             {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg()), flush=True)
+        print(
+            "  load average             {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(
+                *os.getloadavg()
+            ),
+            flush=True,
+        )
         failed |= not report.passed
     return 1 if failed else 0
 

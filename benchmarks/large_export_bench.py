@@ -106,7 +106,9 @@ def main() -> int:
         ]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         started = time.perf_counter()
-        child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
+        child = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )  # noqa: S603
         with PeakMemory(child.pid) as memory:
             stdout, stderr = child.communicate()
         wall = time.perf_counter() - started
@@ -126,11 +128,21 @@ def main() -> int:
     for line in stderr.decode().splitlines()[-5:]:
         print(f"  stderr: {line}")
     print(f"  wall time                  {wall:.1f} s (command start to exit)")
-    print("  load average               {:.2f} {:.2f} {:.2f} (1, 5, 15 min, at the end)".format(*os.getloadavg()))
+    print(
+        "  load average               {:.2f} {:.2f} {:.2f} (1, 5, 15 min, at the end)".format(
+            *os.getloadavg()
+        )
+    )
     for pid, peak in sorted(memory.peaks.items()):
-        role = "command" if pid == child.pid else "AWS emulator" if "moto_server" in memory.names[pid] else memory.names[pid][:40]
+        role = (
+            "command"
+            if pid == child.pid
+            else "AWS emulator" if "moto_server" in memory.names[pid] else memory.names[pid][:40]
+        )
         print(f"  peak RSS, {role:<16} {peak / 1024:,.0f} MB")
-    print(f"  peak RSS, both             {sum(memory.peaks.values()) / 1024:,.0f} MB (upper bound: peaks may not coincide)")
+    print(
+        f"  peak RSS, both             {sum(memory.peaks.values()) / 1024:,.0f} MB (upper bound: peaks may not coincide)"
+    )
     expected = len(export.books) + len(export.rejected_row_numbers)
     ok = (
         dashboard is not None

@@ -11,7 +11,11 @@ from tests.support.api_burst import BurstConfig, run_burst
 
 def test_a_burst_of_requests_keeps_the_error_shape_and_loses_no_job(tmp_path: Path) -> None:
     options = RunOptions(
-        aws="server", offline=True, concurrency=4, schedule_seconds=1.0, visibility_timeout_seconds=30
+        aws="server",
+        offline=True,
+        concurrency=4,
+        schedule_seconds=1.0,
+        visibility_timeout_seconds=30,
     )
     with LocalPipeline(tmp_path, options) as pipeline:
         pipeline.start_workers()

@@ -11,8 +11,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from local_runtime import cli
 from contracts.messages import JobStatus
+from local_runtime import cli
 from local_runtime.emulator import ServerEmulator, scoped_environ
 from local_runtime.pipeline import LocalPipeline, RunOptions
 from tests.support.exports import synthetic_export

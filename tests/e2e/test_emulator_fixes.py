@@ -538,21 +538,26 @@ def test_6_an_index_query_keeps_moto_s_items_order_and_pages_without_sorting_the
     table = env.jobs_table
     # 3,000 book items (no index key), open jobs with equal and distinct deadlines, a job of
     # another shard value, and one whose deadline (the index's sort key) is missing.
-    items = [
-        {"pk": {"S": f"JOB#{n % 7}"}, "sk": {"S": f"BOOK#{n:04d}"}} for n in range(3000)
-    ]
+    items = [{"pk": {"S": f"JOB#{n % 7}"}, "sk": {"S": f"BOOK#{n:04d}"}} for n in range(3000)]
     open_jobs = [(f"JOB#{n:02d}", f"2026-12-06T11:{59 - n // 2:02d}") for n in range(40)]
     items += [
         {"pk": {"S": pk}, "sk": {"S": "JOB"}, "open_shard": {"S": "OPEN"}, "deadline": {"S": d}}
         for pk, d in open_jobs
     ]
     items += [
-        {"pk": {"S": "JOB#x"}, "sk": {"S": "JOB"}, "open_shard": {"S": "OTHER"}, "deadline": {"S": "0"}},
+        {
+            "pk": {"S": "JOB#x"},
+            "sk": {"S": "JOB"},
+            "open_shard": {"S": "OTHER"},
+            "deadline": {"S": "0"},
+        },
         {"pk": {"S": "JOB#y"}, "sk": {"S": "JOB"}, "open_shard": {"S": "OPEN"}},
     ]
     for start in range(0, len(items), 25):
         dynamodb.batch_write_item(
-            RequestItems={table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
+            RequestItems={
+                table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+            }
         )
     comparisons = [_counting(monkeypatch, DynamoType, name) for name in ("__lt__", "__eq__")]
 

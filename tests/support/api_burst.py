@@ -163,7 +163,9 @@ class _Client:
             self.statuses[response.status_code] += 1
             self.latencies.append(elapsed)
             if response.status_code >= 500:
-                self.server_errors.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
+                self.server_errors.append(
+                    f"{method} {path}: {response.status_code} {response.text[:200]}"
+                )
             elif problem:
                 self.bad_shapes.append(f"{method} {path}: {problem}")
         return response
@@ -191,7 +193,9 @@ def run_burst(pipeline: LocalPipeline, config: BurstConfig) -> BurstReport:
     """The burst against an open LocalPipeline (its workers started), with the server emulator
     (the uploads are HTTP POSTs to it)."""
     rng = random.Random(config.seed)
-    exports = [synthetic_export(config.books, seed=config.seed * 1000 + n) for n in range(config.jobs)]
+    exports = [
+        synthetic_export(config.books, seed=config.seed * 1000 + n) for n in range(config.jobs)
+    ]
     with LocalApi(pipeline) as api, LoopbackGateway(api) as gateway:
         client = _Client(gateway.base_url)
         created: list[str] = []
@@ -224,7 +228,9 @@ def run_burst(pipeline: LocalPipeline, config: BurstConfig) -> BurstReport:
             elif kind == "no route":
                 client.call("PUT", "/jobs")
             else:
-                client.call("GET", f"/jobs/{some_job}/dashboard", headers={"Accept-Encoding": "gzip"})
+                client.call(
+                    "GET", f"/jobs/{some_job}/dashboard", headers={"Accept-Encoding": "gzip"}
+                )
 
         kinds = ["not an id", "unknown job", "no token", "wrong token", "no route", "dashboard"]
         work: list[tuple[Any, Any]] = [(reader, n) for n in range(config.jobs)]
@@ -274,7 +280,11 @@ def _follow(
             lost.append(f"{job_id}: {statuses.get(job_id)}")
             continue
         dashboard = client.call("GET", f"/jobs/{job_id}/dashboard").json()
-        missing = set(dashboard["missing_book_ids"]) - {book for job, book in in_dlq if job == job_id}
+        missing = set(dashboard["missing_book_ids"]) - {
+            book for job, book in in_dlq if job == job_id
+        }
         if dashboard["counts"]["total"] != expected or missing:
-            lost.append(f"{job_id}: {dashboard['counts']}, missing without a task in the DLQ: {sorted(missing)[:5]}")
+            lost.append(
+                f"{job_id}: {dashboard['counts']}, missing without a task in the DLQ: {sorted(missing)[:5]}"
+            )
     return Counter(statuses.values()), lost
