@@ -240,6 +240,14 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=3, help="Open Library's requests per second")
     parser.add_argument("--google-quota", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--upstream-rps",
+        type=float,
+        default=3.0,
+        help="the run's pace per host (as the command's --upstream-rps; default 3)",
+    )
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the layout's")
+    parser.add_argument("--batching-window", type=float, default=None)
     parser.add_argument("--visibility-timeout", type=int, default=None)
     parser.add_argument("--deadline-seconds", type=int, default=None)
     parser.add_argument("--second-job", action="store_true")
@@ -268,6 +276,9 @@ def main() -> None:
     )
     options = RunOptions(
         concurrency=args.concurrency,
+        upstream_rps=args.upstream_rps,
+        processor_batch_size=args.batch_size,
+        processor_batching_window_seconds=args.batching_window,
         visibility_timeout_seconds=args.visibility_timeout,
         deadline_seconds=args.deadline_seconds,
         openlibrary_base_url=upstream.openlibrary_url,

@@ -137,8 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=(
             "after it, books without a result make the job PARTIAL (default: JOB_DEADLINE_SECONDS, "
-            "else 60 with local or no enrichment, and with the real APIs 120 plus 1.5 per book, "
-            "for their rate limits)"
+            "else 60 when unpaced, and when paced 120 plus 1.1 / the rate per book: room for "
+            "one request per book to each host)"
+        ),
+    )
+    parser.add_argument(
+        "--upstream-rps",
+        type=_non_negative_float,
+        default=None,
+        metavar="N",
+        help=(
+            "requests per second to each enrichment host for the whole run, shared by every "
+            "invocation (default: UPSTREAM_MAX_RPS, else 3 for the real APIs, as Open Library "
+            "asks, and unlimited for loopback URLs; 0 is unlimited)"
         ),
     )
     parser.add_argument(
@@ -146,8 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         help=(
-            "the task queue's visibility timeout, also the processor's timeout: a batch whose "
-            "invocation crashed comes back after it (default 5; 60 with the real APIs)"
+            "the task queue's visibility timeout: a batch whose invocation crashed comes back "
+            "after it; the processor's timeout is what remains after the batching window "
+            "(default: the processor's timeout, 5 s unpaced and 60 s paced, plus the window)"
         ),
     )
     parser.add_argument(
@@ -186,6 +198,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -203,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     options = RunOptions(
         concurrency=args.concurrency,
+        upstream_rps=args.upstream_rps,
         schedule_seconds=args.schedule_seconds,
         deadline_seconds=args.deadline_seconds,
         visibility_timeout_seconds=args.visibility_timeout,
