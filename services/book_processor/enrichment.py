@@ -128,13 +128,17 @@ class _Lookup:
         self._answer(source)
 
     def failed(self, source: str, error: UpstreamError) -> None:
-        """The source could not answer for this book (unless it already did)."""
+        """The source could not answer for this book (unless it already did). The first fault
+        is the reason (a later request to the same source fails because of it: no time left,
+        source off); the book waits only for the pace while every failure was the pace's."""
         if source in self.answered:
             return
-        self.unavailable[source] = error.reason
         if isinstance(error, Paced):
-            self.paced[source] = error.wait_seconds
-        else:
+            if source not in self.unavailable or source in self.paced:
+                self.unavailable[source] = error.reason
+                self.paced[source] = max(self.paced.get(source, 0.0), error.wait_seconds)
+        elif source not in self.unavailable or source in self.paced:
+            self.unavailable[source] = error.reason
             self.paced.pop(source, None)
 
     def _answer(self, source: str) -> None:
@@ -314,8 +318,12 @@ class _Requests:
             try:
                 matches: dict[int, SourceRecord] | None = future.result()
             except Exception as exc:  # each book is asked on its own instead
-                if not isinstance(exc, UpstreamError):
+                error = exc if isinstance(exc, UpstreamError) else None
+                if error is None:
                     logger.exception("open library title search failed unexpectedly")
+                    error = UpstreamError(OPENLIBRARY, f"internal error: {type(exc).__name__}")
+                for lookup in chunk:  # the reason, unless the book's own search answers
+                    lookup.failed(OPENLIBRARY, error)
                 matches = None
             openlibrary = self._sources.openlibrary
             assert openlibrary is not None

@@ -36,7 +36,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from contracts import storage
 from contracts.books import BOOK_ID_PATTERN
 from contracts.codec import task_decoder
-from contracts.layout import OPEN_JOBS_SORT_KEY, PARTITION_KEY, SORT_KEY
+from contracts.layout import OPEN_JOBS_SORT_KEY, PARTITION_KEY, PROCESSOR_MAPPING, SORT_KEY
 from contracts.messages import BookResult, BookTask, EnrichmentStatus
 from contracts.storage import InvalidJobId, parse_job_id
 from services.book_processor import __version__
@@ -520,13 +520,15 @@ class BatchWork:
         )
 
     def _after_deadline(self, job_id: str, retry_in: float) -> bool:
-        """Would an attempt in `retry_in` seconds, taking as long as this one may, end after
-        the job's deadline? (Its result would come too late: the job closes without it.)"""
+        """Could another attempt, `retry_in` seconds from now, end after the job's deadline?
+        Its result would come too late: the job would close with the book missing. Counted: the
+        delay, the mapping's batching window, one attempt's time (this invocation's) waiting
+        behind the batches in flight, and one for the attempt itself."""
         deadline = self._deadlines.get(job_id)
         if deadline is None:
             return False
-        finish = self.deps.clock() + dt.timedelta(seconds=retry_in + self._attempt_seconds)
-        return finish > deadline
+        seconds = retry_in + PROCESSOR_MAPPING.batching_window_seconds + 2 * self._attempt_seconds
+        return self.deps.clock() + dt.timedelta(seconds=seconds) > deadline
 
     def _read_jobs(
         self, tasks: list[BookTask]
