@@ -59,6 +59,9 @@ class UpstreamFigures:
     by_endpoint: dict[str, dict[str, int]]  # api -> endpoint -> requests
     rate_limited: dict[str, int]  # api -> 429s the rate limit sent
     quota_refused: dict[str, int]  # api -> 403s the spent quota sent
+    # api -> the shortest time in which 4 accepted requests arrived (None: fewer than 4): at 3
+    # requests per sliding second it must exceed 1 s
+    tightest_four: dict[str, float | None]
 
     def requests(self, api: str | None = None) -> int:
         return sum(
@@ -95,11 +98,28 @@ def _serve_upstream(
                             api.value: upstream.refused_count(api=api, kind=QUOTA_SPENT)
                             for api in Api
                         },
+                        "tightest_four": {
+                            api.value: _tightest(
+                                sorted(
+                                    r.arrived or r.at
+                                    for r in upstream.requests
+                                    if r.api == api and not r.refused
+                                ),
+                                4,
+                            )
+                            for api in Api
+                        },
                     }
                 )
                 upstream.reset_log()  # the limits stay
             elif command == "stop":
                 return
+
+
+def _tightest(arrivals: list[float], count: int) -> float | None:
+    """The shortest time spanned by `count` consecutive arrivals."""
+    spans = [b - a for a, b in zip(arrivals, arrivals[count - 1 :], strict=False)]
+    return min(spans) if spans else None
 
 
 class Upstream:
@@ -162,12 +182,16 @@ def report_job(
     *,
     costly_books: int | None = None,
     catalogue: Catalogue | None = None,
+    deadline: int | None = None,
 ) -> None:
     dashboard = outcome.dashboard
     print(f"{label}")
     print(f"  status                       {outcome.status} {outcome.error or ''}".rstrip())
     verdict = "(met)" if seconds < TARGET_SECONDS else "(missed)"
     print(f"  upload -> dashboard written  {seconds:.1f} s  target < {TARGET_SECONDS:.0f} s {verdict}")
+    if deadline is not None:
+        within = "within it" if seconds < deadline else "NOT within it"
+        print(f"  job deadline                 {deadline} s: finished {within}")
     if dashboard is not None:
         counts = dashboard.counts
         enrichment = collections.Counter(book.enrichment for book in dashboard.books)
@@ -212,6 +236,14 @@ def report_job(
         + ", ".join(f"{api} {n}" for api, n in sorted(upstream.rate_limited.items()))
         + "  (target 0)"
     )
+    print(
+        "  4 requests arrived within    "
+        + ", ".join(
+            f"{api} {span:.2f} s" if span is not None else f"{api} -"
+            for api, span in sorted(upstream.tightest_four.items())
+        )
+        + " at the closest  (above 1 s: never 4 in a second)"
+    )
     if any(upstream.quota_refused.values()):
         print(
             "  quota refusals (403)         "
@@ -232,7 +264,7 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
     return environment
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--books", type=int, default=564)
     parser.add_argument("--seed", type=int, default=203)
@@ -252,10 +284,43 @@ def main() -> None:
     parser.add_argument("--deadline-seconds", type=int, default=None)
     parser.add_argument("--second-job", action="store_true")
     parser.add_argument(
+        "--matrix",
+        metavar="SIZE/WINDOW,...",
+        help="instead of one job: a cold job per mapping (batch size/window in seconds, e.g. "
+        "10/2,100/2) and per --matrix-concurrency, with their wall times",
+    )
+    parser.add_argument("--matrix-concurrency", default="2,16", metavar="N,...")
+    parser.add_argument("--out", type=Path, default=None, help="keep pipeline.log here")
+    parser.add_argument(
         "--env", action="append", default=[], metavar="NAME=VALUE", help="service environment"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def _options(args: argparse.Namespace, upstream: Upstream, **overrides: object) -> RunOptions:
+    settings: dict[str, object] = {
+        "concurrency": args.concurrency,
+        "upstream_rps": args.upstream_rps,
+        "processor_batch_size": args.batch_size,
+        "processor_batching_window_seconds": args.batching_window,
+        "visibility_timeout_seconds": args.visibility_timeout,
+        "deadline_seconds": args.deadline_seconds,
+        "openlibrary_base_url": upstream.openlibrary_url,
+        "google_books_base_url": upstream.google_books_url,
+        "environment": _parse_env(args.env),
+        "monitor_interval_seconds": 0.1,
+        "schedule_seconds": 1.0,
+    }
+    settings.update(overrides)
+    return RunOptions(**settings)  # type: ignore[arg-type]
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    args = _arguments()
     export = synthetic_export(args.books, seed=args.seed)
     second: tuple[bytes, list[Book], list[Book]] | None = None
     everyone = list(export.books)
@@ -268,61 +333,120 @@ def main() -> None:
         f"paced enrichment: {len(export.books)} books ({with_isbn} with an ISBN, "
         f"{len(export.books) - with_isbn} without), upstream latency {args.latency * 1000:.0f} ms, "
         f"Open Library {args.rate} requests per sliding second, Google Books quota "
-        f"{args.google_quota}, concurrency {args.concurrency}"
+        f"{args.google_quota}, pace {args.upstream_rps:g} per host"
     )
-    print(f"  load average before          {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"  load average before          {_load()}")
     upstream = Upstream(
         catalogue.fixtures, latency=args.latency, rate=args.rate, quota=args.google_quota
     )
-    options = RunOptions(
-        concurrency=args.concurrency,
-        upstream_rps=args.upstream_rps,
-        processor_batch_size=args.batch_size,
-        processor_batching_window_seconds=args.batching_window,
-        visibility_timeout_seconds=args.visibility_timeout,
-        deadline_seconds=args.deadline_seconds,
-        openlibrary_base_url=upstream.openlibrary_url,
-        google_books_base_url=upstream.google_books_url,
-        environment=_parse_env(args.env),
-        monitor_interval_seconds=0.1,
-        schedule_seconds=1.0,
-    )
-    failed = False
     try:
-        with (
-            tempfile.TemporaryDirectory() as out_dir,
-            LocalPipeline(Path(out_dir), options, expected_books=len(export.books)) as pipeline,
-        ):
-            print(f"  clocks                       {pipeline.running_clocks}")
-            pipeline.start_workers()
-            outcome, seconds = run_job(pipeline, export.data)
+        if args.matrix:
+            failed = matrix(args, upstream, export, catalogue)
+        else:
+            failed = jobs(args, upstream, export, catalogue, second)
+    finally:
+        upstream.stop()
+    print(f"  load average after           {_load()}")
+    if failed:
+        raise SystemExit(1)
+
+
+def jobs(
+    args: argparse.Namespace,
+    upstream: Upstream,
+    export: SyntheticExport,
+    catalogue: Catalogue,
+    second: tuple[bytes, list[Book], list[Book]] | None,
+) -> bool:
+    """The main job, then the second one; True when one did not end COMPLETE or PARTIAL."""
+    failed = False
+    options = _options(args, upstream)
+    with (
+        tempfile.TemporaryDirectory() as temporary,
+        LocalPipeline(args.out or Path(temporary), options, expected_books=len(export.books)) as pipeline,
+    ):
+        clocks = pipeline.running_clocks
+        print(
+            f"  concurrency {args.concurrency}, batch {args.batch_size or 'as deployed'}; clocks: "
+            f"processor timeout {clocks.processor_timeout_seconds:g} s, visibility "
+            f"{clocks.visibility_timeout_seconds} s, deadline {clocks.deadline_seconds} s, "
+            f"UPSTREAM_MAX_RPS {clocks.upstream_max_rps}"
+        )
+        pipeline.start_workers()
+        outcome, seconds = run_job(pipeline, export.data)
+        report_job(
+            "first job (cold cache)",
+            outcome,
+            seconds,
+            upstream.figures(),
+            len(export.books),
+            catalogue=catalogue,
+            deadline=clocks.deadline_seconds,
+        )
+        failed |= outcome.status not in (JobStatus.COMPLETE, JobStatus.PARTIAL)
+        if second is not None:
+            data, shared, new = second
+            outcome, seconds = run_job(pipeline, data)
             report_job(
-                "first job (cold cache)",
+                f"second job ({len(shared)} books shared with the first, {len(new)} new)",
                 outcome,
                 seconds,
                 upstream.figures(),
-                len(export.books),
+                len(shared) + len(new),
+                costly_books=len(new),
                 catalogue=catalogue,
+                deadline=clocks.deadline_seconds,
             )
             failed |= outcome.status not in (JobStatus.COMPLETE, JobStatus.PARTIAL)
-            if second is not None:
-                data, shared, new = second
-                outcome, seconds = run_job(pipeline, data)
-                report_job(
-                    f"second job ({len(shared)} books shared with the first, {len(new)} new)",
-                    outcome,
-                    seconds,
-                    upstream.figures(),
-                    len(shared) + len(new),
-                    costly_books=len(new),
-                    catalogue=catalogue,
-                )
-                failed |= outcome.status not in (JobStatus.COMPLETE, JobStatus.PARTIAL)
-    finally:
-        upstream.stop()
-    print(f"  load average after           {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    if failed:
-        raise SystemExit(1)
+    return failed
+
+
+def matrix(
+    args: argparse.Namespace, upstream: Upstream, export: SyntheticExport, catalogue: Catalogue
+) -> bool:
+    """One cold job per mapping and concurrency: what the batch does to wall time."""
+    mappings = [
+        (int(size), float(window))
+        for size, window in (item.split("/") for item in args.matrix.split(","))
+    ]
+    concurrencies = [int(n) for n in args.matrix_concurrency.split(",")]
+    books = len(export.books)
+    print(
+        "  batch  window  concurrency   upload->dashboard  requests/book (OL, Google)  429 "
+        "(4 within)  enriched  invocations  load",
+        flush=True,
+    )
+    failed = False
+    for size, window in mappings:
+        for concurrency in concurrencies:
+            options = _options(
+                args,
+                upstream,
+                concurrency=concurrency,
+                processor_batch_size=size,
+                processor_batching_window_seconds=window,
+            )
+            with (
+                tempfile.TemporaryDirectory() as out_dir,
+                LocalPipeline(Path(out_dir), options, expected_books=books) as pipeline,
+            ):
+                pipeline.start_workers()
+                outcome, seconds = run_job(pipeline, export.data)
+            figures = upstream.figures()
+            enriched = outcome.dashboard.counts.enriched if outcome.dashboard else 0
+            tightest = min((s for s in figures.tightest_four.values() if s is not None), default=0)
+            processor = outcome.functions["book_processor"]
+            print(
+                f"  {size:5d}  {window:4.0f} s  {concurrency:11d}   {seconds:15.1f} s  "
+                f"{figures.requests() / books:5.3f} ({figures.requests('openlibrary') / books:.3f}, "
+                f"{figures.requests('google_books') / books:.3f})        "
+                f"{sum(figures.rate_limited.values()):3d} ({tightest:.2f} s)  {enriched:8d}  "
+                f"{processor.invocations:11d} ({processor.timeouts} timed out)  "
+                f"{os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+            failed |= outcome.status not in (JobStatus.COMPLETE, JobStatus.PARTIAL)
+    return failed
 
 
 if __name__ == "__main__":

@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=(
             "after it, books without a result make the job PARTIAL (default: JOB_DEADLINE_SECONDS, "
-            "else 60 when unpaced, and when paced 120 plus 1.1 / the rate per book: room for "
+            "else 60 when unpaced, and when paced 120 plus 1.25 / the rate per book: room for "
             "one request per book to each host)"
         ),
     )

@@ -39,7 +39,8 @@ LOCAL_DEADLINE_SECONDS = 60
 PACED_PROCESSOR_TIMEOUT_SECONDS = layout.BOOK_PROCESSOR.timeout_seconds
 PACED_DEADLINE_BASE_SECONDS = 120
 PACED_REQUESTS_PER_BOOK = 1.0
-PACED_START_INTERVAL_FACTOR = 1.1  # the pace starts a request every 1.1 / rate seconds
+# The pace starts a request every 1.25 / rate seconds (book_processor's ARRIVAL_JITTER_SECONDS).
+PACED_START_INTERVAL_FACTOR = 1.25
 POLITE_REQUESTS_PER_SECOND = 3.0  # per host, for the whole run: Open Library's rate
 REDELIVERIES_PER_DEADLINE = 30
 

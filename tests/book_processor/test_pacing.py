@@ -114,26 +114,28 @@ def test_any_four_consecutive_starts_span_more_than_a_second_at_three_per_second
 
     slots = [environment.reserve("openlibrary", Deadline(60)) for _ in range(12)]
 
-    # Open Library counts a sliding second: 3 requests per second means no 4 within one.
-    assert min(b - a for a, b in zip(slots, slots[3:], strict=False)) > 1000 + 0.09 * 1000
+    # Open Library counts a sliding second: 3 requests per second means no 4 within one, and
+    # the arrivals may come up to ARRIVAL_JITTER_SECONDS closer together than the starts.
+    closest = min(b - a for a, b in zip(slots, slots[3:], strict=False))
+    assert closest - ARRIVAL_JITTER_SECONDS * 1000 >= 999
 
 
 def test_a_slot_later_than_the_invocation_can_wait_is_not_taken_and_its_time_is_said(
     aws: Env,
 ) -> None:
     clock = FrozenClock()
-    busy = pacer(aws, clock, rps=1.0)  # one start every 1.1 s
+    busy = pacer(aws, clock, rps=1.0)  # one start every 1.25 s
     for _ in range(10):
-        busy.reserve("google_books", Deadline(60))  # the schedule runs 11 s ahead
+        busy.reserve("google_books", Deadline(60))  # the schedule runs 12.5 s ahead
     before = next_slot_ms(aws)
     late = pacer(aws, clock, rps=1.0)
 
     with pytest.raises(Paced) as paced:
         late.wait_for_slot("google_books", Deadline(5))  # 4 s of it usable for waiting
 
-    assert paced.value.wait_seconds == pytest.approx(11.0)
+    assert paced.value.wait_seconds == pytest.approx(12.5)
     assert paced.value.source == "google_books"
-    assert "next free slot for openlibrary.org is in 11.0 s" in str(paced.value)
+    assert "next free slot for openlibrary.org is in 12.5 s" in str(paced.value)
     assert next_slot_ms(aws) == before  # nothing reserved
     assert clock.slept == []
 

@@ -14,8 +14,8 @@ from contracts import layout
 from contracts.messages import JobStatus
 from local_runtime import netcheck
 from local_runtime.cli import ProgressPrinter
+from local_runtime.clocks import PACED_START_INTERVAL_FACTOR
 from local_runtime.emulator import scoped_environ
-from local_runtime.service_environment import function_environment
 from local_runtime.pipeline import (
     DEFAULT_FILE_NAME,
     JobProgress,
@@ -26,7 +26,9 @@ from local_runtime.pipeline import (
     resolve_clocks,
     safe_file_name,
 )
+from local_runtime.service_environment import function_environment
 from local_runtime.viewer import render_viewer
+from services.book_processor.pacing import ARRIVAL_JITTER_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -102,9 +104,13 @@ def test_the_real_apis_are_paced_at_three_per_second_per_host_for_the_whole_run(
 
     assert small.upstream_max_rps == large.upstream_max_rps == "3"  # whatever the concurrency
     assert small.processor_timeout_seconds == layout.BOOK_PROCESSOR.timeout_seconds
-    # Room for one request per book to each host at the pace (one start every 1.1/3 s).
-    assert small.deadline_seconds == 120 + int(10 * 1.1 / 3) == 123
-    assert large.deadline_seconds == 120 + int(5000 * 1.1 / 3) == 1953
+    # Room for one request per book to each host at the pace (one start every 1.25/3 s).
+    assert small.deadline_seconds == 120 + int(10 * 1.25 / 3) == 124
+    assert large.deadline_seconds == 120 + int(5000 * 1.25 / 3) == 2203
+
+
+def test_the_paced_deadline_counts_the_processors_interval_between_starts() -> None:
+    assert PACED_START_INTERVAL_FACTOR == 1 + ARRIVAL_JITTER_SECONDS
 
 
 def test_a_local_upstream_given_a_rate_gets_the_clocks_of_the_real_apis() -> None:

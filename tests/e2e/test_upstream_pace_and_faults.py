@@ -31,7 +31,7 @@ def test_two_jobs_at_once_keep_to_each_hosts_rate_and_are_enriched(tmp_path: Pat
             upstream.limit_rate(3, api=api)  # Open Library's published rate, on both hosts
         options = RunOptions(
             concurrency=4,
-            upstream_rps=2,  # 1.1 / 2 s between starts: 4 starts span 1.65 s
+            upstream_rps=2,  # 1.25 / 2 s between starts: 4 starts span 1.875 s
             processor_batch_size=15,  # invocations that start and end
             processor_batching_window_seconds=1,
             schedule_seconds=1.0,

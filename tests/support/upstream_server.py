@@ -197,8 +197,9 @@ class RecordedRequest:
     query: dict[str, list[str]]
     headers: dict[str, str]
     status: int  # 0 when no response was sent (hang, dropped connection)
-    at: float
+    at: float  # time.monotonic() when the response was sent (after the latency)
     refused: str | None = None  # RATE_LIMITED or QUOTA_SPENT: the host's limits answered
+    arrived: float | None = None  # time.monotonic() when it arrived (what the limits count)
 
     def param(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -639,6 +640,7 @@ def _handler_class(upstream: UpstreamServer, api: Api) -> type[BaseHTTPRequestHa
         def _get(self) -> None:
             parts = urlsplit(self.path)
             self._refused: str | None = None  # one handler serves a connection's requests
+            self._arrived = time.monotonic()
             self._path = parts.path
             self._query = parse_qs(parts.query, keep_blank_values=True)
             refusal = upstream._admit(api)  # the host's limits see the request as it arrives
@@ -686,6 +688,7 @@ def _handler_class(upstream: UpstreamServer, api: Api) -> type[BaseHTTPRequestHa
                     status=status,
                     at=time.monotonic(),
                     refused=self._refused,
+                    arrived=self._arrived,
                 )
             )
 
