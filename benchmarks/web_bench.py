@@ -5,7 +5,7 @@
 (or `./pants run benchmarks/web_bench.py -- --books 10000`). Needs the built app (web/dist:
 `./pants package web:site`, or `npm ci && npm run build` in web/) and Debian's chromium.
 
-A synthetic library of `--books` books (tests/web/dashboards.py: the orchestrator's parser and
+A synthetic library of `--books` books (tests/support/dashboards.py: the orchestrator's parser and
 the aggregator's `build_dashboard`, enrichment of the processor's shapes) goes into the
 self-contained page the local command writes. Prints, against the issue's budgets:
 
@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 
 from local_runtime.viewer import render_viewer
-from tests.web import dashboards
-from tests.web.browser import chromium, new_context, wait_for_view, watch
+from tests.support import dashboards
+from tests.support.browser import chromium, new_context, wait_for_view, watch
 
 FIRST_CHART_BUDGET_MS = 1000.0
 VIEW_SWITCH_BUDGET_MS = 300.0

@@ -122,6 +122,7 @@ class JobRecord(
     deadline: dt.datetime | None = None  # after this, missing books make the job PARTIAL
     finished_at: dt.datetime | None = None
     missing: int = 0
+    enriched: int = 0  # of the succeeded books, those enrichment found (a reader's "so far")
 
 
 class CompletionSignal(

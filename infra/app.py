@@ -20,38 +20,41 @@ if str(INFRA_DIR.parent) not in sys.path:
 import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
-from infra.goodreads_stats_infra.assets import MissingLambdaAsset  # noqa: E402
+from infra.goodreads_stats_infra.assets import MissingBuildArtifact  # noqa: E402
 from infra.goodreads_stats_infra.config import PipelineSettings, SettingsError  # noqa: E402
 from infra.goodreads_stats_infra.data_stack import DataStack  # noqa: E402
 from infra.goodreads_stats_infra.pipeline_stack import PipelineStack  # noqa: E402
+from infra.goodreads_stats_infra.web_stack import WebStack  # noqa: E402
 
 STACK_NAME_PREFIX = "GoodreadsStats"
 
 
 @dataclasses.dataclass(frozen=True)
 class Deployment:
-    """One environment: its stateful stack and the stateless stack that uses it."""
+    """One environment: its stateful stack, the stateless stack that uses it, and the web
+    front end in front of both."""
 
     settings: PipelineSettings
     data: DataStack
     pipeline: PipelineStack
+    web: WebStack
 
     @property
-    def stacks(self) -> tuple[DataStack, PipelineStack]:
-        return (self.data, self.pipeline)
+    def stacks(self) -> tuple[DataStack, PipelineStack, WebStack]:
+        return (self.data, self.pipeline, self.web)
 
 
-def stack_names(environment: str) -> tuple[str, str]:
-    """Data and pipeline stack names: distinct per environment, so environments coexist."""
+def stack_names(environment: str) -> tuple[str, str, str]:
+    """Data, pipeline and web stack names: distinct per environment, so environments coexist."""
     prefix = f"{STACK_NAME_PREFIX}-{environment}"
-    return (f"{prefix}-Data", f"{prefix}-Pipeline")
+    return (f"{prefix}-Data", f"{prefix}-Pipeline", f"{prefix}-Web")
 
 
 def build_app(app: cdk.App) -> Deployment:
-    """The environment's two stacks, configured from the app's context, with the AWS
+    """The environment's three stacks, configured from the app's context, with the AWS
     Solutions rules applied."""
     settings = PipelineSettings.from_context(app.node)
-    data_name, pipeline_name = stack_names(settings.environment)
+    data_name, pipeline_name, web_name = stack_names(settings.environment)
     target = cdk.Environment(
         account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
         region=os.environ.get("CDK_DEFAULT_REGION"),
@@ -73,12 +76,21 @@ def build_app(app: cdk.App) -> Deployment:
         description=f"goodreads-stats ({settings.environment}): queues, functions, HTTP API, alarms",
         env=target,
     )
-    for stack in (data, pipeline):
+    web = WebStack(
+        app,
+        web_name,
+        settings=settings,
+        data_stack=data,
+        pipeline_stack=pipeline,
+        description=f"goodreads-stats ({settings.environment}): the web front end (CloudFront)",
+        env=target,
+    )
+    for stack in (data, pipeline, web):
         cdk.Tags.of(stack).add("project", "goodreads-stats")
         cdk.Tags.of(stack).add("environment", settings.environment)
     # Findings fail `cdk synth`/`cdk deploy`; suppressions sit beside their resources with reasons.
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
-    return Deployment(settings=settings, data=data, pipeline=pipeline)
+    return Deployment(settings=settings, data=data, pipeline=pipeline, web=web)
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -105,7 +117,7 @@ def main(*, context: Mapping[str, Any] | None = None, outdir: str | None = None)
 if __name__ == "__main__":
     try:
         main()
-    except (MissingLambdaAsset, SettingsError) as error:
+    except (MissingBuildArtifact, SettingsError) as error:
         # A deployment input is missing or wrong: the message says what to do, a traceback
         # through the CDK would only bury it.
         sys.exit(f"goodreads-stats infra: {error}")

@@ -197,10 +197,13 @@ class LocalApi:
         *,
         headers: Mapping[str, str] | None = None,
         body: str | bytes | None = None,
+        query: Mapping[str, str] | None = None,
     ) -> ApiResponse:
         if self.function is None:
             raise RuntimeError("enter the LocalApi context first")
-        invocation = self.function.invoke(http_api_event(method, path, headers=headers, body=body))
+        invocation = self.function.invoke(
+            http_api_event(method, path, headers=headers, body=body, query=query)
+        )
         if not invocation.succeeded or not isinstance(invocation.response, Mapping):
             return _gateway_error(invocation)
         return api_response(invocation.response)

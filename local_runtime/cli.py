@@ -1,6 +1,7 @@
 """goodreads-stats: a Goodreads export in, a dashboard JSON out, on this machine.
 
     goodreads-stats goodreads_library_export.csv --out stats/
+    goodreads-stats serve            (the web app in a browser: local_runtime/serve.py)
 
 Runs the real orchestrator, book processor and aggregator against an AWS emulator (moto) that
 it starts itself, by default as a server in a child process. Exit code 0 when the job is COMPLETE or PARTIAL, 1 when it FAILED (with the
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import TextIO
 
 from contracts.messages import JobStatus
+from local_runtime import serve
+from local_runtime.arguments import add_deployment_arguments, positive_float, positive_int
 from local_runtime.pipeline import (
     JobProgress,
     LocalPipeline,
@@ -112,60 +115,33 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROGRAM,
         description=(
             "Turn a Goodreads library export into a dashboard JSON, running the whole "
-            "serverless pipeline on this machine against an embedded AWS emulator."
+            "serverless pipeline on this machine against an embedded AWS emulator. "
+            "`goodreads-stats serve` serves the web app instead (see `serve --help`)."
         ),
     )
     parser.add_argument("export", type=Path, help="the Goodreads export CSV")
     parser.add_argument(
         "--out", type=Path, required=True, help="directory for dashboard.json and the logs"
     )
-    parser.add_argument(
-        "--concurrency",
-        type=_positive_int,
-        default=4,
-        help="concurrent book processor invocations (default 4)",
+    add_deployment_arguments(
+        parser,
+        paced_deadline="120 plus 1.25 / the rate per book: room for one request per book to each host",
     )
     parser.add_argument(
         "--schedule-seconds",
-        type=_positive_float,
+        type=positive_float,
         default=5.0,
         help="period of the aggregator's sweep (default 5; one minute in AWS)",
     )
     parser.add_argument(
-        "--deadline-seconds",
-        type=_positive_int,
-        default=None,
-        help=(
-            "after it, books without a result make the job PARTIAL (default: JOB_DEADLINE_SECONDS, "
-            "else 60 when unpaced, and when paced 120 plus 1.25 / the rate per book: room for "
-            "one request per book to each host)"
-        ),
-    )
-    parser.add_argument(
-        "--upstream-rps",
-        type=_non_negative_float,
-        default=None,
-        metavar="N",
-        help=(
-            "requests per second to each enrichment host for the whole run, shared by every "
-            "invocation (default: UPSTREAM_MAX_RPS, else 3 for the real APIs, as Open Library "
-            "asks, and unlimited for loopback URLs; 0 is unlimited)"
-        ),
-    )
-    parser.add_argument(
         "--visibility-timeout",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help=(
             "the task queue's visibility timeout: a batch whose invocation crashed comes back "
             "after it; the processor's timeout is what remains after the batching window "
             "(default: the processor's timeout, 5 s unpaced and 60 s paced, plus the window)"
         ),
-    )
-    parser.add_argument(
-        "--offline",
-        action="store_true",
-        help="skip enrichment: no requests to Open Library or Google Books",
     )
     parser.add_argument(
         "--progress",
@@ -180,39 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
         "core of its own) or moto inside this process",
     )
     parser.add_argument(
-        "--log-level",
-        default="INFO",
-        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-        help="level of the service logs written to OUT/pipeline.log (default INFO)",
-    )
-    parser.add_argument(
         "--no-html", action="store_true", help="do not write the dashboard.html viewer"
     )
     return parser
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        return serve.main(argv[1:])
     args = build_parser().parse_args(argv)
     stdout, stderr = sys.stdout, sys.stderr
     try:

@@ -84,6 +84,7 @@ class LocalDeployment:
         self.s3: Any = None
         self.dynamodb: Any = None
         self.environment: ServiceEnvironment | Any = None
+        self.aws_endpoint: str | None = None  # the emulator's URL; None when it is in-process
         self.functions: dict[str, LocalFunction] = {}
         self._stack = contextlib.ExitStack()
         self._stop = threading.Event()
@@ -131,7 +132,9 @@ class LocalDeployment:
         self.clocks = functions_env.clocks
         self.notices.extend(functions_env.notices)
         warm_up_handler_imports()
-        self._stack.enter_context(scoped_environ(emulator.environment()))
+        emulator_env = emulator.environment()
+        self.aws_endpoint = emulator_env.get("AWS_ENDPOINT_URL")
+        self._stack.enter_context(scoped_environ(emulator_env))
         emulator.start()
         self._stack.callback(emulator.stop)
         instrumentation.install(self.aws_counter, self.queue_activity)

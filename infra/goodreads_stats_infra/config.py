@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from constructs import Node
 
-from infra.goodreads_stats_infra.assets import DEFAULT_DIST_DIR, LambdaAssets
+from infra.goodreads_stats_infra.assets import DEFAULT_DIST_DIR, BuildArtifacts
 
 DEFAULT_ENVIRONMENT: Final = "dev"
 PRODUCTION_ENVIRONMENT: Final = "prod"  # the one environment whose data outlives its stacks
@@ -65,7 +65,7 @@ class SettingsError(ValueError):
 class PipelineSettings:
     """Everything a deployment may vary; the rest is fixed in the constructs."""
 
-    lambda_assets: LambdaAssets
+    artifacts: BuildArtifacts
     environment: str = DEFAULT_ENVIRONMENT
     # Web origins (https://host[:port]) whose pages may upload to the bucket with a presigned
     # POST; the HTTP API's CORS uses the same list. Empty: no browser may.
@@ -147,7 +147,7 @@ class PipelineSettings:
                 raise SettingsError(f"context {key} must be a number, got {value!r}") from exc
 
         return cls(
-            lambda_assets=LambdaAssets.from_dist_dir(optional_text("distDir") or DEFAULT_DIST_DIR),
+            artifacts=BuildArtifacts.from_dist_dir(optional_text("distDir") or DEFAULT_DIST_DIR),
             environment=optional_text("environment") or DEFAULT_ENVIRONMENT,
             allowed_origins=origins_from_context(node.try_get_context("allowedOrigins")),
             processor_max_concurrency=integer(

@@ -25,7 +25,7 @@ class DataStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK ins
         self.data = DataBucket(
             self,
             "Data",
-            DataBucketProps(removal_policy=removal_policy, upload_origins=settings.allowed_origins),
+            DataBucketProps(removal_policy=removal_policy),
         )
         self.tables = Tables(self, "Tables", TablesProps(removal_policy=removal_policy))
 

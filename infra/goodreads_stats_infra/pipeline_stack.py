@@ -89,7 +89,7 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
             ServiceFunctionProps(
                 service="orchestrator",
                 description="Parses an uploaded Goodreads export and fans its books out",
-                code_zip=settings.lambda_assets.orchestrator,
+                code_zip=settings.artifacts.orchestrator,
                 timeout=ORCHESTRATOR_TIMEOUT,
                 memory_size_mb=ORCHESTRATOR_MEMORY_MB,
                 environment={
@@ -128,7 +128,7 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
             ServiceFunctionProps(
                 service="book_processor",
                 description="Enriches a batch of books and records each result once",
-                code_zip=settings.lambda_assets.book_processor,
+                code_zip=settings.artifacts.book_processor,
                 timeout=PROCESSOR_TIMEOUT,
                 memory_size_mb=PROCESSOR_MEMORY_MB,
                 environment={
@@ -184,7 +184,7 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
             ServiceFunctionProps(
                 service="aggregator",
                 description="Merges a finished job's books into its dashboard",
-                code_zip=settings.lambda_assets.aggregator,
+                code_zip=settings.artifacts.aggregator,
                 timeout=AGGREGATOR_TIMEOUT,
                 memory_size_mb=AGGREGATOR_MEMORY_MB,
                 environment={
@@ -220,7 +220,7 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
             ServiceFunctionProps(
                 service="api",
                 description="The HTTP API: creates jobs and upload forms, serves and deletes them",
-                code_zip=settings.lambda_assets.api,
+                code_zip=settings.artifacts.api,
                 timeout=API_TIMEOUT,
                 memory_size_mb=API_MEMORY_MB,
                 environment={

@@ -26,9 +26,6 @@ class DataBucketProps:
     # RETAIN in production: readers' dashboards outlive the stack. DESTROY empties the bucket
     # first (a custom resource deletes the objects), so a disposable environment tears down.
     removal_policy: RemovalPolicy
-    # Web origins whose pages may POST an upload (presigned POST) from the browser, and follow
-    # the API's redirect to a large dashboard.
-    upload_origins: Sequence[str] = ()
     # The reader's CSV: only needed until the job is done; kept as long as the job item.
     upload_retention_days: int = JOB_RETENTION_DAYS
     # The aggregator reads it within the job's deadline; kept as long as the job item.
@@ -56,7 +53,7 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
             versioned=False,  # every key is written once; expiry must really delete
             removal_policy=props.removal_policy,
             auto_delete_objects=props.removal_policy == RemovalPolicy.DESTROY,
-            cors=_browser_cors(props.upload_origins),
+            # CORS rules are set by the web front end (web_frontend.py): they name its origin.
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-uploads",
@@ -158,37 +155,3 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
             ],
             apply_to_children=True,
         )
-
-
-def _browser_cors(origins: Sequence[str]) -> list[s3.CorsRule] | None:
-    """What a page on the allowed origins does with the bucket; without origins there is no
-    CORS configuration at all (no page can use the API cross-origin either).
-
-    CORS only decides whether a page may read a response; every request still needs the API's
-    signature (the bucket is private), which is what protects the objects."""
-    if not origins:
-        return None
-    return [
-        # The upload: a multipart/form-data POST of the presigned form. A plain form POST needs
-        # no preflight, but an XMLHttpRequest with upload progress listeners (or a client that
-        # adds a header) sends one: any header may be asked for, the policy still decides.
-        s3.CorsRule(
-            id="browser-uploads",
-            allowed_methods=[s3.HttpMethods.POST],
-            allowed_origins=list(origins),
-            allowed_headers=["*"],
-            exposed_headers=["ETag"],  # lets the page check what S3 stored (the file's MD5)
-            max_age=3600,  # a browser that sends a preflight may reuse it for an hour
-        ),
-        # A dashboard too large to return through Lambda arrives as a 303 to a presigned GET
-        # (a library of tens of thousands of books; the orchestrator admits 100,000 rows).
-        # fetch() follows it, and after a redirect from the API to another origin the browser
-        # sends `Origin: null` (as any sandboxed page does), so naming the allowed origins
-        # would not help: any origin may read a GET response, which takes a presigned URL.
-        s3.CorsRule(
-            id="browser-large-dashboards",
-            allowed_methods=[s3.HttpMethods.GET],
-            allowed_origins=["*"],
-            max_age=3600,
-        ),
-    ]

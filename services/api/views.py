@@ -29,6 +29,7 @@ class Progress(msgspec.Struct, frozen=True, kw_only=True):
     succeeded: int  # books processed (enriched or not)
     failed: int  # books whose processing failed for good
     total: int  # books in the export (0 until the file is parsed)
+    enriched: int  # of the succeeded books, those the sources knew
 
 
 class JobView(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,7 +51,12 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
         return cls(
             job_id=record.job_id,
             status=ApiStatus(record.status.value),
-            progress=Progress(succeeded=record.succeeded, failed=record.failed, total=record.total),
+            progress=Progress(
+                succeeded=record.succeeded,
+                failed=record.failed,
+                total=record.total,
+                enriched=record.enriched,
+            ),
             rejected=record.rejected,
             missing=record.missing,
             warnings_count=record.warnings_count,
@@ -69,7 +75,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
         return cls(
             job_id=job_id,
             status=status,
-            progress=Progress(succeeded=0, failed=0, total=0),
+            progress=Progress(succeeded=0, failed=0, total=0, enriched=0),
             rejected=0,
             missing=0,
             warnings_count=0,

@@ -1,7 +1,8 @@
 """Results and progress in the jobs table (layout: contracts/storage.py).
 
 Per job and batch, one transaction: Put BOOK#{book_id} if absent for each decided book + one
-ADD of the batch's `succeeded` and `failed` counts to the job item. A result and its count
+ADD of the batch's `succeeded` and `failed` counts (and, of the succeeded, `enriched`) to the
+job item. A result and its count
 commit together. A book an earlier (or concurrent) delivery already stored fails its Put's
 condition and cancels the transaction; the cancellation reasons name it, and the transaction
 is tried again without it (and without its count): nothing is counted twice.
@@ -130,9 +131,10 @@ def _transaction(
         }
         for result in results
     ]
-    counts = {"succeeded": 0, "failed": 0}
+    counts = {"succeeded": 0, "failed": 0, "enriched": 0}
     for result in results:
         counts[outcome_of(result)] += 1
+        counts["enriched"] += result.status == EnrichmentStatus.ENRICHED
     counted = {name: count for name, count in counts.items() if count}
     items.append(
         {

@@ -125,7 +125,7 @@ def test_a_running_job_answers_202_with_its_progress(
     assert response.headers["retry-after"] == "5"
     view = response.json()
     assert view["status"] == status.value
-    assert view["progress"] == {"succeeded": succeeded, "failed": 0, "total": 3}
+    assert view["progress"] == {"succeeded": succeeded, "failed": 0, "total": 3, "enriched": 0}
 
 
 def test_a_job_awaiting_its_upload_answers_202(api: ApiClient) -> None:

@@ -47,7 +47,7 @@ NOT_JOB_IDS = [
 
 def test_a_job_being_processed_shows_its_progress(api: ApiClient, aws: AwsFixture) -> None:
     job_id = new_job_id()
-    put_job(aws, job_id, status=JobStatus.QUEUED, total=120, succeeded=40, failed=2)
+    put_job(aws, job_id, status=JobStatus.QUEUED, total=120, succeeded=40, failed=2, enriched=31)
 
     response = api.request("GET", f"/jobs/{job_id}")
 
@@ -55,7 +55,7 @@ def test_a_job_being_processed_shows_its_progress(api: ApiClient, aws: AwsFixtur
     view = response.json()
     assert set(view) == VIEW_FIELDS
     assert view["job_id"] == job_id and view["status"] == "QUEUED"
-    assert view["progress"] == {"succeeded": 40, "failed": 2, "total": 120}
+    assert view["progress"] == {"succeeded": 40, "failed": 2, "total": 120, "enriched": 31}
     assert view["error"] is None and view["finished_at"] is None
 
 
@@ -112,7 +112,7 @@ def test_before_the_upload_the_job_awaits_it_then_shows_it_uploaded(
     view = api.request("GET", f"/jobs/{job_id}").json()
     assert set(view) == VIEW_FIELDS
     assert view["status"] == "AWAITING_UPLOAD"
-    assert view["progress"] == {"succeeded": 0, "failed": 0, "total": 0}
+    assert view["progress"] == {"succeeded": 0, "failed": 0, "total": 0, "enriched": 0}
     assert view["created_at"] == "2025-03-01T12:00:00Z"
 
     put_object(aws, upload_key(job_id, "goodreads_library_export.csv"))

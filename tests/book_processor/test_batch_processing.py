@@ -109,7 +109,7 @@ def test_a_batch_of_ten_is_enriched_recorded_and_counted(
 
     assert response == {"batchItemFailures": []}
     job = job_record(*processor_env, job_id)
-    assert (job.succeeded, job.failed, job.total) == (10, 0, 10)
+    assert (job.succeeded, job.failed, job.total, job.enriched) == (10, 0, 10, 10)
     results = stored_results(*processor_env, job_id)
     assert set(results) == {name.replace("-", "_") for name in TEN_BOOKS}
     assert all(r.status == EnrichmentStatus.ENRICHED and r.attempt == 1 for r in results.values())
@@ -292,8 +292,11 @@ def test_a_batch_of_ten_books_of_one_job_is_recorded_with_one_transaction(
     assert response == {"batchItemFailures": []}
     assert [len(items) for items in transactions] == [11]  # ten Puts and one Update
     (update,) = (item["Update"] for item in transactions[0] if "Update" in item)
-    assert update["UpdateExpression"] == "ADD #succeeded :succeeded"
-    assert update["ExpressionAttributeValues"] == {":succeeded": {"N": "10"}}
+    assert update["UpdateExpression"] == "ADD #succeeded :succeeded, #enriched :enriched"
+    assert update["ExpressionAttributeValues"] == {
+        ":succeeded": {"N": "10"},
+        ":enriched": {"N": "10"},
+    }
     assert report.recorded == {"enriched": 10}
     assert job_record(*processor_env, job_id).succeeded == 10
 
@@ -321,9 +324,12 @@ def test_a_batch_mixing_recorded_and_new_books_counts_only_the_new_ones(
     assert response == {"batchItemFailures": []}
     assert (report.recorded["enriched"], report.duplicates) == (6, 4)
     assert [len(items) for items in transactions] == [11, 7]  # again without the four
-    assert transactions[1][-1]["Update"]["ExpressionAttributeValues"] == {":succeeded": {"N": "6"}}
+    assert transactions[1][-1]["Update"]["ExpressionAttributeValues"] == {
+        ":succeeded": {"N": "6"},
+        ":enriched": {"N": "6"},
+    }
     job = job_record(session, env, job_id)
-    assert (job.succeeded, job.failed, job.total) == (10, 0, 10)
+    assert (job.succeeded, job.failed, job.total, job.enriched) == (10, 0, 10, 10)
     results = stored_results(session, env, job_id)
     assert {book: results[book] for book in earlier} == earlier
     assert [s.job_id for s in completion_signals(session, env)] == [job_id]
@@ -357,7 +363,8 @@ def test_one_transaction_stores_and_counts_succeeded_and_failed_books_and_skips_
         "given_up": Recorded.NEW,
     }
     job = job_record(session, env, job_id)
-    assert (job.succeeded, job.failed) == (2, 1)
+    # Not found and enriched both succeeded; of them only the found book counts as enriched.
+    assert (job.succeeded, job.failed, job.enriched) == (2, 1, 1)
     assert stored_results(session, env, job_id)["stored"].attempt == 1
     missing_job = "0b7a8f0e-5d8c-4c0e-9a4e-1c2b3d4e5f60"
     with pytest.raises(JobNotFound):

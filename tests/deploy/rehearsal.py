@@ -7,8 +7,11 @@ services::`), `infra/.venv` and `infra/node_modules` (`npm ci`). Then, with no A
 
 1. starts moto as a server on loopback (local_runtime/moto_server.py, in a child process that
    ends with this one), with its Lambda emulation told not to run code in Docker;
-2. runs `cdk bootstrap` and `cdk deploy --all --method=direct` from infra/ through the pinned
-   CLI (`npx cdk`), with the CLI's telemetry and the SDK's metadata probe off;
+2. runs `cdk bootstrap` and `cdk deploy --method=direct` of the data and pipeline stacks from
+   infra/ through the pinned CLI (`npx cdk`), with the CLI's telemetry and the SDK's metadata
+   probe off. Not the web stack: moto has no CloudFormation support for CloudFront
+   distributions (a GetAtt of one is "undefined resource"), so its template is checked by
+   synthesis, cdk-nag, cfn-lint and tests/infra/test_web_frontend.py instead;
 3. answers the stacks' custom resources (which would run Lambda code) with SUCCESS, through the
    endpoint moto gives their handlers for it;
 4. runs tests/deploy/test_deployed_resources.py against what was deployed: the queues, tables
@@ -40,6 +43,9 @@ from local_runtime import moto_server
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
+ENVIRONMENT = "dev"  # cdk.json's default
+# Every stack but the web front end's, which moto cannot create (the docstring says why).
+REHEARSED_STACKS = (f"GoodreadsStats-{ENVIRONMENT}-Data", f"GoodreadsStats-{ENVIRONMENT}-Pipeline")
 CLI_TIMEOUT_SECONDS = 300
 # The check, beside this file (wherever this file runs from: a checkout, a Pants sandbox).
 CHECK = Path(__file__).with_name("test_deployed_resources.py")
@@ -211,7 +217,7 @@ def rehearse(repository: Path) -> int:
                 infra,
                 env,
                 "deploy",
-                "--all",
+                *REHEARSED_STACKS,
                 "--require-approval",
                 "never",
                 "--method=direct",

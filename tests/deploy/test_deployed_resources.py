@@ -2,7 +2,8 @@
 (contracts/layout.py): the queues, the tables and the event source mappings.
 
 Runs after the deploy rehearsal (tests/deploy/rehearsal.py, `.ci/rehearse-deploy`), which
-deploys the CDK app into an emulator and sets DEPLOYED_AWS_ENDPOINT; skipped otherwise. The
+deploys the CDK app into an emulator and sets DEPLOYED_AWS_ENDPOINT (`./pants test ::` does not
+run this file: tests/deploy/BUILD). The
 local runtime's resources are created beside the deployed ones, in the same emulator, by
 `local_runtime.resources.create_resources`, and both are read back the same way. What moto
 leaves out of a CloudFormation deployment (a table's TTL, for one) is compared with the
@@ -28,13 +29,13 @@ DATA_STACK = f"GoodreadsStats-{ENVIRONMENT}-Data"
 PIPELINE_STACK = f"GoodreadsStats-{ENVIRONMENT}-Pipeline"
 LOCAL_PREFIX = "local-runtime"
 
-pytestmark = pytest.mark.skipif(
-    not ENDPOINT, reason="runs after the deploy rehearsal (.ci/rehearse-deploy)"
-)
-
 
 @pytest.fixture(scope="module")
 def session() -> boto3.Session:
+    if not ENDPOINT:
+        pytest.fail(
+            "DEPLOYED_AWS_ENDPOINT is not set: run this after a deploy (.ci/rehearse-deploy)"
+        )
     return boto3.Session(
         aws_access_key_id="testing",
         aws_secret_access_key="testing",  # noqa: S106 - the emulator's

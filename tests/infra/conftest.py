@@ -33,9 +33,11 @@ from infra.goodreads_stats_infra.assets import (
     API_ZIP,
     BOOK_PROCESSOR_ZIP,
     ORCHESTRATOR_ZIP,
+    SITE_ZIP,
 )
 from infra.goodreads_stats_infra.data_stack import DataStack
 from infra.goodreads_stats_infra.pipeline_stack import PipelineStack
+from infra.goodreads_stats_infra.web_stack import WebStack
 from tests.infra.template_queries import referenced_id
 
 SERVICE_ZIPS = {
@@ -62,7 +64,7 @@ PRODUCTION_CONTEXT = {
 
 
 def write_placeholder_dist(root: Path) -> Path:
-    """A dist directory laid out like Pants', one distinct zip per service."""
+    """A dist directory laid out like Pants', one distinct zip per service, and a site."""
     for service, relative_path in SERVICE_ZIPS.items():
         path = root / relative_path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,16 +72,22 @@ def write_placeholder_dist(root: Path) -> Path:
             archive.writestr(
                 "lambda_function.py", f"# placeholder package of {service} for synthesis tests\n"
             )
+    site = root / SITE_ZIP
+    site.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(site, "w") as archive:
+        archive.writestr("index.html", "<!doctype html><title>placeholder site</title>\n")
+        archive.writestr("assets/app-000000000000.js", "// placeholder\n")
     return root
 
 
 @dataclasses.dataclass(frozen=True)
 class Synthesized:
-    """One environment's two stacks, their templates and the cloud assembly directory."""
+    """One environment's three stacks, their templates and the cloud assembly directory."""
 
     deployment: cdk_app.Deployment
     data: Template
     pipeline: Template
+    web: Template
     outdir: Path
 
     @property
@@ -91,6 +99,10 @@ class Synthesized:
         return self.deployment.pipeline
 
     @property
+    def web_stack(self) -> WebStack:
+        return self.deployment.web
+
+    @property
     def data_cfn(self) -> dict[str, Any]:
         return cast(dict[str, Any], self.data.to_json())
 
@@ -98,10 +110,18 @@ class Synthesized:
     def pipeline_cfn(self) -> dict[str, Any]:
         return cast(dict[str, Any], self.pipeline.to_json())
 
+    @property
+    def web_cfn(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self.web.to_json())
+
     def cfn_of(self, stack: cdk.Stack) -> dict[str, Any]:
-        template = self.data if stack is self.data_stack else self.pipeline
-        assert stack in (self.data_stack, self.pipeline_stack), stack.node.path
-        return cast(dict[str, Any], template.to_json())
+        templates = {
+            id(self.data_stack): self.data,
+            id(self.pipeline_stack): self.pipeline,
+            id(self.web_stack): self.web,
+        }
+        assert id(stack) in templates, stack.node.path
+        return cast(dict[str, Any], templates[id(stack)].to_json())
 
     def logical_id(self, construct: IConstruct) -> str:
         """The logical id of an L2 construct's CloudFormation resource."""
@@ -168,6 +188,7 @@ def synthesize(context: Mapping[str, Any], outdir: Path) -> Synthesized:
         deployment=deployment,
         data=written(deployment.data),
         pipeline=written(deployment.pipeline),
+        web=written(deployment.web),
         outdir=outdir,
     )
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from infra.app import INFRA_DIR
 
 
-def test_app_py_synthesizes_both_stacks_into_the_cli_output_directory(
+def test_app_py_synthesizes_the_three_stacks_into_the_cli_output_directory(
     placeholder_dist: Path, tmp_path: Path
 ) -> None:
     outdir = tmp_path / "cdk.out"
@@ -44,7 +44,11 @@ def test_app_py_synthesizes_both_stacks_into_the_cli_output_directory(
         for name, artifact in manifest["artifacts"].items()
         if artifact["type"] == "aws:cloudformation:stack"
     )
-    assert stacks == ["GoodreadsStats-qa-Data", "GoodreadsStats-qa-Pipeline"]
+    assert stacks == [
+        "GoodreadsStats-qa-Data",
+        "GoodreadsStats-qa-Pipeline",
+        "GoodreadsStats-qa-Web",
+    ]
     template = json.loads((outdir / "GoodreadsStats-qa-Pipeline.template.json").read_text())
     mappings = [
         resource["Properties"]
@@ -86,6 +90,6 @@ def test_without_the_lambda_packages_app_py_stops_with_the_build_command_and_no_
 
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr
-    assert "Lambda packages not found" in completed.stderr
-    assert "./pants package services::" in completed.stderr
+    assert "Build artifacts not found" in completed.stderr
+    assert "./pants package services:: web:site" in completed.stderr
     assert not (tmp_path / "cdk.out" / "manifest.json").exists()

@@ -18,7 +18,10 @@ from tests.infra.conftest import Synthesized, synthesis_messages
 # before the function is; the repetition is harmless and not ours to remove.
 CFN_LINT_IGNORED = ["W3005"]
 
-STACK_KINDS = ("data", "pipeline")
+STACK_KINDS = ("data", "pipeline", "web")
+# CloudFront's response headers policies, functions and origin access control do not exist in
+# AWS GovCloud (US) or the China regions: the web stack deploys to the standard partition.
+WEB_REGIONS = [region for region in REGIONS if not region.startswith(("us-gov-", "cn-"))]
 
 
 def _nag_rows(synthesized: Synthesized, stack_name: str) -> list[dict[str, str]]:
@@ -60,21 +63,34 @@ def test_suppressions_are_few_and_each_names_its_resource(synthesized: Synthesiz
     }
 
     assert {rule for rule, _ in suppressed} == {
-        "AwsSolutions-S1",  # server access logs (data bucket)
-        "AwsSolutions-IAM5",  # object keys under one prefix
-        "AwsSolutions-IAM4",  # CDK's bucket-notifications handler
+        "AwsSolutions-S1",  # server access logs (data bucket, site bucket)
+        "AwsSolutions-IAM5",  # object keys under one prefix; CDK's site deployment
+        "AwsSolutions-IAM4",  # CDK's custom resource handlers
         "AwsSolutions-APIG4",  # the HTTP API's routes: public by design
+        "AwsSolutions-CFR1",  # no geo restriction: readers anywhere
+        "AwsSolutions-CFR2",  # no WAF in front of static files and a throttled API
+        "AwsSolutions-CFR3",  # no CloudFront access logs: paths carry job ids
+        "AwsSolutions-CFR4",  # the default certificate's TLS floor
     }
+    web = synthesized.web_stack
     assert {construct for _, construct in suppressed} == {
         "Data",
         "Orchestrator",
         "Aggregator",
         "Api",
         "HttpApi",
+        "Frontend",
         next(
             child.node.id
             for child in synthesized.pipeline_stack.node.children
             if child.node.id.startswith("BucketNotificationsHandler")
+        ),
+        *(
+            child.node.id
+            for child in web.node.children
+            if child.node.id.startswith(
+                ("Custom::CDKBucketDeployment", "AWS679f53fac002430cb0da5b7982bd2287")
+            )
         ),
     }
 
@@ -88,7 +104,8 @@ def test_cfn_lint_finds_nothing_in_the_templates_for_any_region(
     stack = getattr(deployment, f"{kind}_stack")
     template = (deployment.outdir / stack.template_file).read_text()
 
-    matches = lint(template, config=ManualArgs(regions=REGIONS, ignore_checks=CFN_LINT_IGNORED))
+    regions = WEB_REGIONS if kind == "web" else REGIONS
+    matches = lint(template, config=ManualArgs(regions=regions, ignore_checks=CFN_LINT_IGNORED))
 
     assert [f"{m.rule.id} {m.message} at {'/'.join(map(str, m.path))}" for m in matches] == []
 
@@ -124,7 +141,7 @@ def test_cfn_lint_would_report_a_broken_template() -> None:
     assert [match.rule.id for match in matches] == ["E3002"]
 
 
-def test_the_cloud_assembly_has_both_stacks_and_no_errors(synthesized: Synthesized) -> None:
+def test_the_cloud_assembly_has_the_three_stacks_and_no_errors(synthesized: Synthesized) -> None:
     manifest = json.loads((synthesized.outdir / "manifest.json").read_text())
 
     for stack in synthesized.deployment.stacks:
@@ -134,3 +151,7 @@ def test_the_cloud_assembly_has_both_stacks_and_no_errors(synthesized: Synthesiz
         assert synthesis_messages(synthesized, stack, "error") == []
     pipeline = manifest["artifacts"][synthesized.pipeline_stack.artifact_id]
     assert synthesized.data_stack.artifact_id in pipeline["dependencies"]
+    web = manifest["artifacts"][synthesized.web_stack.artifact_id]
+    assert {synthesized.data_stack.artifact_id, synthesized.pipeline_stack.artifact_id} <= set(
+        web["dependencies"]
+    )

@@ -11,7 +11,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from infra import app as cdk_app
-from infra.goodreads_stats_infra.assets import REPO_ROOT, LambdaAssets, MissingLambdaAsset
+from infra.goodreads_stats_infra.assets import REPO_ROOT, BuildArtifacts, MissingBuildArtifact
 from infra.goodreads_stats_infra.config import PipelineSettings, SettingsError
 from tests.infra.conftest import (
     PRODUCTION_CONTEXT,
@@ -36,7 +36,7 @@ def test_cdk_json_defaults_give_the_documented_settings(placeholder_dist: Path) 
     settings = _settings({**cdk_app.cdk_json_context(), "distDir": str(placeholder_dist)})
 
     assert settings == PipelineSettings(
-        lambda_assets=LambdaAssets.from_dist_dir(placeholder_dist),
+        artifacts=BuildArtifacts.from_dist_dir(placeholder_dist),
         environment="dev",
         allowed_origins=(),
         processor_max_concurrency=5,
@@ -120,16 +120,18 @@ def test_only_the_prod_environment_is_production(placeholder_dist: Path) -> None
     assert not any(map(is_production, ["dev", "staging", "alice", "production-test"]))
 
 
-def test_each_environment_has_its_own_pair_of_stacks(
+def test_each_environment_has_its_own_three_stacks(
     synthesized: Synthesized, production: Synthesized
 ) -> None:
     assert [stack.stack_name for stack in synthesized.deployment.stacks] == [
         "GoodreadsStats-dev-Data",
         "GoodreadsStats-dev-Pipeline",
+        "GoodreadsStats-dev-Web",
     ]
     assert [stack.stack_name for stack in production.deployment.stacks] == [
         "GoodreadsStats-prod-Data",
         "GoodreadsStats-prod-Pipeline",
+        "GoodreadsStats-prod-Web",
     ]
 
 
@@ -206,14 +208,14 @@ def test_a_lease_shorter_than_an_aggregator_run_is_refused(placeholder_dist: Pat
 
 
 def test_missing_packages_name_the_build_command(tmp_path: Path) -> None:
-    with pytest.raises(MissingLambdaAsset, match=r"\./pants package services::"):
-        LambdaAssets.from_dist_dir(tmp_path)
+    with pytest.raises(MissingBuildArtifact, match=r"\./pants package services:: web:site"):
+        BuildArtifacts.from_dist_dir(tmp_path)
 
 
 def test_packages_are_looked_for_in_the_repository_dist_directory_by_default() -> None:
     assert cdk_app.cdk_json_context()["distDir"] == "dist"
-    with pytest.raises(MissingLambdaAsset) as missing:
-        LambdaAssets.from_dist_dir("no-such-dist")
+    with pytest.raises(MissingBuildArtifact) as missing:
+        BuildArtifacts.from_dist_dir("no-such-dist")
 
     assert str(REPO_ROOT / "no-such-dist" / "services.orchestrator" / "lambda.zip") in str(
         missing.value
@@ -224,7 +226,7 @@ def test_a_relative_dist_directory_is_taken_from_the_repository_root(tmp_path: P
     dist = write_placeholder_dist(tmp_path / "dist")
     relative = os.path.relpath(dist, REPO_ROOT)
 
-    assert LambdaAssets.from_dist_dir(relative).orchestrator.resolve() == (
+    assert BuildArtifacts.from_dist_dir(relative).orchestrator.resolve() == (
         dist / "services.orchestrator" / "lambda.zip"
     )
 

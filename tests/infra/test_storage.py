@@ -132,49 +132,13 @@ def test_every_table_has_point_in_time_recovery(synthesized: Synthesized, table:
     assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
 
 
-def test_without_allowed_origins_the_bucket_answers_no_cross_origin_request(
-    synthesized: Synthesized,
+def test_the_data_stack_leaves_the_buckets_cors_rules_to_the_web_front_end(
+    synthesized: Synthesized, production: Synthesized
 ) -> None:
-    assert "CorsConfiguration" not in _bucket(synthesized)["Properties"]
-
-
-def test_browsers_on_the_allowed_origins_may_post_uploads_and_read_what_s3_stored(
-    production: Synthesized,
-) -> None:
-    rules = _bucket(production)["Properties"]["CorsConfiguration"]["CorsRules"]
-    (upload,) = (rule for rule in rules if rule["AllowedMethods"] == ["POST"])
-
-    assert upload == {
-        "Id": "browser-uploads",
-        "AllowedMethods": ["POST"],
-        "AllowedOrigins": [
-            "https://books.example.org",
-            "https://staging.books.example.org:8443",
-        ],
-        # A preflight (an upload with progress listeners) may ask for any header: the signed
-        # policy, not CORS, decides what S3 accepts.
-        "AllowedHeaders": ["*"],
-        "ExposedHeaders": ["ETag"],
-        "MaxAge": 3600,
-    }
-
-
-def test_any_page_may_read_a_presigned_dashboard_after_the_apis_redirect(
-    production: Synthesized,
-) -> None:
-    """A browser following the API's 303 to S3 sends `Origin: null`: only `*` matches it."""
-    rules = _bucket(production)["Properties"]["CorsConfiguration"]["CorsRules"]
-
-    assert [rule for rule in rules if rule["AllowedMethods"] != ["POST"]] == [
-        {
-            "Id": "browser-large-dashboards",
-            "AllowedMethods": ["GET"],
-            "AllowedOrigins": ["*"],
-            "MaxAge": 3600,
-        }
-    ]
-    # Nothing but reading: no cross-origin PUT, DELETE or HEAD.
-    assert {method for rule in rules for method in rule["AllowedMethods"]} == {"POST", "GET"}
+    """They name the distribution's origin, which the data stack cannot know
+    (tests/infra/test_web_frontend.py has them)."""
+    for deployment in (synthesized, production):
+        assert "CorsConfiguration" not in _bucket(deployment)["Properties"]
 
 
 def test_the_jobs_table_has_string_keys_and_ttl(synthesized: Synthesized) -> None:

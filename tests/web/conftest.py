@@ -13,8 +13,8 @@ from playwright.sync_api import Browser
 
 from contracts.dashboard import Dashboard
 from local_runtime.viewer import render_viewer
-from tests.web import dashboards
-from tests.web.browser import chromium
+from tests.support import dashboards
+from tests.support.browser import chromium
 
 
 @dataclasses.dataclass(frozen=True)

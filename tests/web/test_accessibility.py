@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.browser import book_count, draw_every_chart, opened, wait_for_books_list
+from tests.support.browser import book_count, draw_every_chart, opened, wait_for_books_list
 from tests.web.conftest import Dataset
 
 PHONE = {"width": 375, "height": 812}

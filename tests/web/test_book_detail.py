@@ -6,7 +6,7 @@ import urllib.parse
 
 from playwright.sync_api import Browser, expect
 
-from tests.web.browser import opened
+from tests.support.browser import opened
 from tests.web.conftest import Dataset
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.browser import book_count, go, opened, wait_for_view
+from tests.support.browser import book_count, go, opened, wait_for_view
 from tests.web.conftest import Dataset
 
 

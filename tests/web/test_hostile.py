@@ -7,9 +7,8 @@ import urllib.parse
 
 from playwright.sync_api import Browser, expect
 
-from tests.web.browser import go, opened
-from tests.web.conftest import Dataset
-from tests.web.dashboards import (
+from tests.support.browser import go, opened
+from tests.support.dashboards import (
     EMOJI_TITLE,
     HOSTILE_AUTHOR,
     HOSTILE_GENRE,
@@ -20,6 +19,7 @@ from tests.web.dashboards import (
     PWNED,
     RTL_TITLE,
 )
+from tests.web.conftest import Dataset
 
 
 def test_hostile_strings_are_shown_as_text_and_nothing_runs(

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web import expected
-from tests.web.browser import (
+from tests.support.browser import (
     book_count,
     chart,
     click_point,
@@ -15,6 +14,7 @@ from tests.web.browser import (
     wait_for_books_list,
     wait_for_view,
 )
+from tests.web import expected
 from tests.web.conftest import Dataset
 
 

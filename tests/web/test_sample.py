@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from local_runtime.pipeline import RunOptions, run_pipeline
+from tests.support.dashboards import SAMPLE_DASHBOARD
 from tests.support.samples import CC0_EXPORT
-from tests.web.dashboards import SAMPLE_DASHBOARD
 
 # Differ on every run by design.
 RUN_FIELDS = ("job_id", "generated_at")

@@ -8,9 +8,9 @@ import urllib.parse
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.browser import go, opened, wait_for_view
+from tests.support.browser import go, opened, wait_for_view
+from tests.support.dashboards import PWNED
 from tests.web.conftest import DATASETS, Dataset
-from tests.web.dashboards import PWNED
 
 VIEWS = ("overview", "year", "books", "book", "genres", "series", "to-read", "quality")
 

@@ -1,10 +1,10 @@
 // What the upload page checks about a file before any request, with the orchestrator's own
-// rules (services/orchestrator/parser.py) and the API's size limit (services/api/uploads.py):
+// rules (services/orchestrator/export_format.py) and the API's size limit (contracts/storage.py):
 // a file that would fail there is refused here, with the same reason, without uploading it.
 
-/** The API's limit (MAX_UPLOAD_BYTES): 50 MiB, as the orchestrator's MAX_FILE_BYTES. */
+/** The API's limit (contracts/storage.py MAX_UPLOAD_BYTES): 50 MiB, as the orchestrator's. */
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
-/** Columns a Goodreads export has and the orchestrator cannot do without (REQUIRED_COLUMNS). */
+/** Columns a Goodreads export has and the orchestrator cannot do without (export_format.py). */
 export const REQUIRED_COLUMNS = ["Book Id", "Title", "Author", "Exclusive Shelf"] as const;
 /** How much of the file's start is read to find its first line. */
 export const HEADER_PROBE_BYTES = 64 * 1024;

@@ -1,6 +1,7 @@
 """Dashboards for the web app's tests and benchmark, each made by the aggregator's own code.
 
-- `cc0`: the sample export through the whole local pipeline, offline (what docs/sample holds);
+- `SAMPLE_DASHBOARD`: the CC0 sample export through the whole local pipeline, offline
+  (docs/sample/dashboard.json; tests/web/test_sample.py keeps it current);
 - `synthetic`: a generated export (every quirk of real ones) parsed by the orchestrator's
   parser, with enrichment results of the processor's shapes: canonical genres, covers,
   fiction, subjects, and every status; `missing_rate` leaves books without a result, which
