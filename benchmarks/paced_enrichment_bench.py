@@ -2,8 +2,9 @@
 against an emulator that enforces the upstream APIs' published limits.
 
     python -m benchmarks.paced_enrichment_bench [--books 564] [--seed 203] [--latency 0.2]
-        [--rate 3] [--google-quota 1000] [--concurrency 4] [--second-job]
-        [--env NAME=VALUE ...] [--visibility-timeout S] [--deadline-seconds S]
+        [--rate 3] [--google-quota 1000] [--concurrency 4] [--upstream-rps 3] [--second-job]
+        [--batch-size N] [--batching-window S] [--matrix SIZE/WINDOW,... [--matrix-concurrency N,...]]
+        [--env NAME=VALUE ...] [--visibility-timeout S] [--deadline-seconds S] [--out DIR]
 
 (from the repository root, in a CPython 3.13 environment with the python-default resolve's
 requirements; `./pants run benchmarks/paced_enrichment_bench.py -- ARGS` runs the same)
@@ -20,7 +21,10 @@ refusing every request (403 rateLimitExceeded) once `--google-quota` were served
 Prints, for the job: the time from upload to dashboard written, the books enriched, the
 upstream requests per book per host and per endpoint, and the 429s received; with
 `--second-job`, a second job sharing half its books with the first, and its requests (only the
-new books may cost any).
+new books may cost any). `--matrix 10/2,100/2` runs, instead, one cold job per mapping (the
+processor's batch size / batching window) and per `--matrix-concurrency`, and prints each one's
+wall time, requests per book, 429s and invocations: what the batch does at low and high
+concurrency. `--books 5000` prints whether the job finished within its deadline.
 
 Targets (issue 15; 564 books, 200 ms latency, 3 requests/s per host): at most 0.35 upstream
 requests per book, under 60 s from upload to dashboard, no 429, coverage not lower than
@@ -50,6 +54,7 @@ from tests.support.upstream_server import Api, FixtureBook, UpstreamServer
 
 TARGET_REQUESTS_PER_BOOK = 0.35
 TARGET_SECONDS = 60.0
+TARGET_LIBRARY_BOOKS = 564  # the library the time target is for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -187,8 +192,12 @@ def report_job(
     dashboard = outcome.dashboard
     print(f"{label}")
     print(f"  status                       {outcome.status} {outcome.error or ''}".rstrip())
-    verdict = "(met)" if seconds < TARGET_SECONDS else "(missed)"
-    print(f"  upload -> dashboard written  {seconds:.1f} s  target < {TARGET_SECONDS:.0f} s {verdict}")
+    if books == TARGET_LIBRARY_BOOKS:
+        verdict = "(met)" if seconds < TARGET_SECONDS else "(missed)"
+        target = f"  target < {TARGET_SECONDS:.0f} s {verdict}"
+    else:
+        target = ""  # the time target is the 564-book library's; others have their deadline
+    print(f"  upload -> dashboard written  {seconds:.1f} s{target}")
     if deadline is not None:
         within = "within it" if seconds < deadline else "NOT within it"
         print(f"  job deadline                 {deadline} s: finished {within}")
@@ -363,7 +372,9 @@ def jobs(
     options = _options(args, upstream)
     with (
         tempfile.TemporaryDirectory() as temporary,
-        LocalPipeline(args.out or Path(temporary), options, expected_books=len(export.books)) as pipeline,
+        LocalPipeline(
+            args.out or Path(temporary), options, expected_books=len(export.books)
+        ) as pipeline,
     ):
         clocks = pipeline.running_clocks
         print(

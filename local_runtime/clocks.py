@@ -77,9 +77,7 @@ def resolve_clocks(
     window = processor_batching_window_seconds(options)
     if upstream_rps > 0:
         default_timeout = float(PACED_PROCESSOR_TIMEOUT_SECONDS)
-        deadline = options.deadline_seconds or paced_deadline_seconds(
-            expected_books, upstream_rps
-        )
+        deadline = options.deadline_seconds or paced_deadline_seconds(expected_books, upstream_rps)
     else:
         default_timeout = float(LOCAL_PROCESSOR_TIMEOUT_SECONDS)
         deadline = options.deadline_seconds or LOCAL_DEADLINE_SECONDS

@@ -13,9 +13,9 @@ from typing import Any
 
 from local_runtime.functions import Invocation, LocalFunction
 from local_runtime.instrumentation import MAX_RECEIVE_BATCH, QueueActivity
+from local_runtime.lambda_events import s3_object_created_event, scheduled_event, sqs_event
 
 MAX_SQS_BATCH_SIZE = 10_000  # Lambda's limit for a standard queue
-from local_runtime.lambda_events import s3_object_created_event, scheduled_event, sqs_event
 
 log = logging.getLogger("local_runtime")
 

@@ -370,7 +370,9 @@ class _Requests:
                     "lookup failed unexpectedly",
                     extra={"source": source, "book_identity": lookup.identity.key},
                 )
-                lookup.failed(source, UpstreamError(source, f"internal error: {type(exc).__name__}"))
+                lookup.failed(
+                    source, UpstreamError(source, f"internal error: {type(exc).__name__}")
+                )
             if source == OPENLIBRARY:
                 self._after_openlibrary(lookup)
 
@@ -415,9 +417,12 @@ def _next_source(
     enabled = sources.enabled
     if OPENLIBRARY in enabled and OPENLIBRARY not in answered:
         return OPENLIBRARY
-    if GOOGLE_BOOKS in enabled and GOOGLE_BOOKS not in answered:
-        if not _has_genres_and_pages(records):
-            return GOOGLE_BOOKS
+    if (
+        GOOGLE_BOOKS in enabled
+        and GOOGLE_BOOKS not in answered
+        and not _has_genres_and_pages(records)
+    ):
+        return GOOGLE_BOOKS
     return None
 
 

@@ -468,7 +468,9 @@ class BatchWork:
             # unless that would bring its result after the job's deadline.
             retry_in = max(1, math.ceil(outcome.paced_for))
             if not self._after_deadline(task.job_id, retry_in):
-                self._log_retry("book deferred for the upstream pace", task, attempt, retry_in, outcome)
+                self._log_retry(
+                    "book deferred for the upstream pace", task, attempt, retry_in, outcome
+                )
                 raise Deferral(outcome.reason(), retry_in)
             if outcome.status == "unavailable":
                 self.report.ended_by_deadline += 1

@@ -121,7 +121,9 @@ def record_from_books_api(data: dict[str, Any]) -> SourceRecord:
     edition's (a reprint's year, not the first publication's)."""
     subjects = data.get("subjects")
     names = (
-        [s.get("name") for s in subjects if isinstance(s, dict)] if isinstance(subjects, list) else []
+        [s.get("name") for s in subjects if isinstance(s, dict)]
+        if isinstance(subjects, list)
+        else []
     )
     cover = data.get("cover")
     covers = cover if isinstance(cover, dict) else {}
@@ -131,7 +133,8 @@ def record_from_books_api(data: dict[str, Any]) -> SourceRecord:
         pages=pages(data.get("number_of_pages")),
         first_publish_year=year_from_text(data.get("publish_date")),
         subjects=as_str_list(names),
-        cover_url=_openlibrary_cover(covers.get("medium")) or _openlibrary_cover(covers.get("large")),
+        cover_url=_openlibrary_cover(covers.get("medium"))
+        or _openlibrary_cover(covers.get("large")),
     )
 
 

@@ -91,7 +91,9 @@ def test_a_search_document_without_pages_is_completed_by_its_edition_not_by_goog
     processor_env: Env, upstream: UpstreamServer, fixture_books: dict[str, FixtureBook]
 ) -> None:
     harry_potter = fixture_books["harry-potter-philosophers-stone"]
-    doc = {k: v for k, v in (harry_potter.search_doc or {}).items() if k != "number_of_pages_median"}
+    doc = {
+        k: v for k, v in (harry_potter.search_doc or {}).items() if k != "number_of_pages_median"
+    }
     upstream.clear_books()
     upstream.add_book(dataclasses.replace(harry_potter, search_doc=doc))
 
@@ -216,7 +218,7 @@ def test_books_without_an_isbn_share_one_fielded_search_and_only_its_misses_are_
     )
     # The fielded search's behaviour upstream is unverified: its miss is asked on its own.
     assert [(r.param("title"), r.param("author")) for r in openlibrary[1:]] == [
-        ("A \"Quoted\" Diary", "A. Nonymous")
+        ('A "Quoted" Diary', "A. Nonymous")
     ]
     assert outcomes["the hobbit|j r r tolkien"].status == "found"
     assert outcomes["a quoted diary|a nonymous"].status == "not_found"
@@ -231,9 +233,9 @@ def test_a_failed_fielded_search_falls_back_to_one_search_per_book(
     monkeypatch.setenv("UPSTREAM_MAX_ATTEMPTS", "1")
     upstream.inject(Fault.server_error(500), api=Api.OPENLIBRARY, path="/search.json", times=1)
 
-    outcome = run_enrich(
-        dependencies(), [plain_task("j", "m", "Meditations", "Marcus Aurelius")]
-    )["meditations|marcus aurelius"]
+    outcome = run_enrich(dependencies(), [plain_task("j", "m", "Meditations", "Marcus Aurelius")])[
+        "meditations|marcus aurelius"
+    ]
 
     assert [r.status for r in upstream.requests if r.api == Api.OPENLIBRARY] == [500, 200]
     assert outcome.status == "found" and outcome.records[0].source == "openlibrary"

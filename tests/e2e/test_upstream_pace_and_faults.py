@@ -10,13 +10,15 @@
 
 from __future__ import annotations
 
+import argparse
 import collections
 from pathlib import Path
 
 import pytest
 
 from contracts.messages import JobStatus
-from local_runtime import cli
+from local_runtime import cli, serve
+from local_runtime.clocks import paced_deadline_seconds
 from local_runtime.pipeline import LocalPipeline, RunOptions, run_pipeline
 from tests.support.catalogue import catalogue_for
 from tests.support.exports import synthetic_export
@@ -90,10 +92,20 @@ def test_under_persistent_upstream_faults_every_book_ends_failed_with_its_reason
     assert all(reason in (book.enrichment_reason or "") for book in books)
 
 
-def test_the_command_takes_the_runs_rate_per_host() -> None:
-    parser = cli.build_parser()
-
-    assert parser.parse_args(["export.csv", "--out", "o"]).upstream_rps is None
-    assert parser.parse_args(["e.csv", "--out", "o", "--upstream-rps", "2.5"]).upstream_rps == 2.5
+@pytest.mark.parametrize(
+    ("parser", "required"),
+    [(cli.build_parser(), ["export.csv", "--out", "o"]), (serve.build_parser(), [])],
+    ids=["export", "serve"],
+)
+def test_both_commands_take_the_runs_rate_per_host(
+    parser: argparse.ArgumentParser, required: list[str]
+) -> None:
+    assert parser.parse_args(required).upstream_rps is None
+    assert parser.parse_args([*required, "--upstream-rps", "2.5"]).upstream_rps == 2.5
+    assert parser.parse_args([*required, "--upstream-rps", "0"]).upstream_rps == 0
     with pytest.raises(SystemExit):
-        parser.parse_args(["e.csv", "--out", "o", "--upstream-rps", "-1"])
+        parser.parse_args([*required, "--upstream-rps", "-1"])
+
+
+def test_serves_paced_deadline_is_awss_default_at_three_per_second() -> None:
+    assert paced_deadline_seconds(serve.DEADLINE_LIBRARY_BOOKS, 3.0) == 900
