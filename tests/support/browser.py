@@ -79,6 +79,8 @@ class Watch:
     cover_requests: list[str] = dataclasses.field(default_factory=list)
     refused_requests: list[str] = dataclasses.field(default_factory=list)
     other_requests: list[str] = dataclasses.field(default_factory=list)
+    # Requests sent and not yet answered or failed, by id: empty once the page has settled.
+    in_flight: set[int] = dataclasses.field(default_factory=set)
 
     def assert_clean(self) -> None:
         """Nothing went wrong and nothing left the machine but covers."""
@@ -152,8 +154,26 @@ def watch(page: Page, *, block_covers: bool = False, allow_origin: str | None = 
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    page.on("request", lambda request: seen.in_flight.add(id(request)))
+    page.on("requestfinished", lambda request: seen.in_flight.discard(id(request)))
+    page.on("requestfailed", lambda request: seen.in_flight.discard(id(request)))
     page.route("**/*", on_route)
     return seen
+
+
+def settle(page: Page, seen: Watch, *, timeout_seconds: float = 30.0) -> None:
+    """Until every request the page has sent (covers, its own files) is answered or failed,
+    twice in a row 100 ms apart. Playwright's "networkidle" waits for the browser's own idea of
+    quiet (500 ms without connections), which a loaded machine may never give."""
+    quiet = 0
+    for _ in range(int(timeout_seconds / 0.1)):
+        page.wait_for_timeout(100)  # lets Playwright deliver the page's events
+        quiet = quiet + 1 if not seen.in_flight else 0
+        if quiet == 2:
+            return
+    raise AssertionError(
+        f"{len(seen.in_flight)} requests still unanswered after {timeout_seconds} s"
+    )
 
 
 def wait_for_view(page: Page) -> None:

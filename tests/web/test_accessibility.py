@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.browser import book_count, draw_every_chart, opened, wait_for_books_list
+from tests.support.browser import (
+    book_count,
+    draw_every_chart,
+    opened,
+    settle,
+    wait_for_books_list,
+)
 from tests.web.conftest import Dataset
 
 PHONE = {"width": 375, "height": 812}
@@ -113,13 +119,13 @@ def test_each_view_fits_a_375_px_screen_and_is_photographed(
             seen,
         ):
             draw_every_chart(page)
-            page.wait_for_load_state("networkidle")
+            settle(page, seen)
             _no_horizontal_scroll(page)
             page.screenshot(path=str(screenshot_dir() / f"{view}-375-{scheme}.png"), full_page=True)
             seen.assert_clean()
-    with opened(browser, library.url + route) as (page, _):
+    with opened(browser, library.url + route) as (page, seen):
         draw_every_chart(page)
-        page.wait_for_load_state("networkidle")
+        settle(page, seen)
         path = screenshot_dir() / f"{view}.png"
         page.screenshot(path=str(path), full_page=True)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -8,7 +8,7 @@ import urllib.parse
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.browser import go, opened, wait_for_view
+from tests.support.browser import go, opened, settle, wait_for_view
 from tests.support.dashboards import PWNED
 from tests.web.conftest import DATASETS, Dataset
 
@@ -61,7 +61,7 @@ def test_every_view_renders_cleanly_on_every_library(
         partial = dataset.data["status"] == "PARTIAL"
         expect(page.locator(".banner.partial")).to_have_count(1 if partial else 0)
         _assert_nothing_injected(page)
-        page.wait_for_load_state("networkidle")
+        settle(page, seen)
         seen.assert_clean()
 
 
