@@ -17,11 +17,13 @@ start takes the next free slot of its host's schedule:
 
 Each conditional update is atomic, so the slots handed out are distinct and at least one
 interval apart, in the order they were asked for, whichever invocation asked. N + 1
-consecutive starts therefore span N x interval = 1 + ARRIVAL_JITTER_SECONDS seconds: they
-arrive at the host within N per sliding second as long as their network delays differ by less
-than ARRIVAL_JITTER_SECONDS (0.25 s: a loaded machine delays a request by 0.1 s now and then,
-and a new HTTPS connection adds round trips before its first request arrives). At 3 requests/s
-that is one start every 0.417 s, 2.4 per second on average.
+slots therefore span N x interval = 1 + ARRIVAL_JITTER_SECONDS seconds. A request starts within
+LATE_START_SECONDS (0.1 s) of its slot: when the schedule's answer or the sleep comes later than
+that (a slow UpdateItem, a loaded machine), the slot is left unused and the next free one taken.
+So N + 1 consecutive starts span at least 1.15 s, and they arrive at the host within N per
+sliding second as long as their network delays differ by less than the remaining 0.15 s (a new
+HTTPS connection adds round trips before its first request arrives). At 3 requests/s that is
+one slot every 0.417 s, 2.4 per second on average.
 
 A request costs one conditional UpdateItem while the schedule is busy (two when it has just
 gone idle, or when another invocation raced it), a few milliseconds beside the host's answer.
@@ -45,9 +47,14 @@ from contracts import storage
 from contracts.layout import PACER_NEXT_SLOT_ATTRIBUTE, PACER_PK_PREFIX, TTL_ATTRIBUTE
 from services.book_processor.upstream import Deadline, Paced, SourceUnavailable
 
-# How much the network delays of consecutive requests may differ without N + 1 of them
-# arriving within one second (see the module's docstring).
+# How much later than their slots consecutive requests may reach the host (a late start plus
+# the way there) without N + 1 of them arriving within one second (the module's docstring).
 ARRIVAL_JITTER_SECONDS = 0.25
+# A request starts at most this long after its slot; a slot that went by longer ago (the
+# schedule's answer or the sleep came late) is left unused for the next one. Of the interval's
+# ARRIVAL_JITTER_SECONDS, this much may thus be spent before the start, the rest on the way.
+LATE_START_SECONDS = 0.1
+_LATE_ROUNDS = 4  # slots let go by before the request is given up as a fault
 # A slot must leave this much of the invocation's time for the request itself.
 REQUEST_ALLOWANCE_SECONDS = 1.0
 # The schedule item expires (TTL) a day after its last use: an idle host needs no item.
@@ -81,10 +88,21 @@ class SharedPacer:
         self._busy = False  # the last answer found the schedule ahead of the clock
 
     def wait_for_slot(self, source: str, deadline: Deadline) -> None:
-        slot_ms = self.reserve(source, deadline)
-        wait = slot_ms / 1000 - self._clock()
-        if wait > 0:
-            self._sleep(wait)
+        """Returns at a slot of the host's schedule, at most LATE_START_SECONDS after it."""
+        for _ in range(_LATE_ROUNDS):
+            slot_ms = self.reserve(source, deadline)
+            wait = slot_ms / 1000 - self._clock()
+            if wait > 0:
+                self._sleep(wait)
+                wait = slot_ms / 1000 - self._clock()
+            if wait >= -LATE_START_SECONDS:
+                return
+            # The slot went by while the schedule answered or while this thread slept (a slow
+            # UpdateItem, a loaded machine): a start now could come within a second of the next
+            # slots' starts. The slot is left unused; the next free one is taken.
+        raise SourceUnavailable(
+            source, f"the slots of {self.host}'s pace went by before they could be used"
+        )
 
     def reserve(self, source: str, deadline: Deadline) -> int:
         """Takes the host's next free slot (epoch milliseconds) if the invocation can wait

@@ -16,7 +16,11 @@ import pytest
 from contracts import storage
 from contracts.layout import PACER_NEXT_SLOT_ATTRIBUTE, PACER_PK_PREFIX
 from local_runtime.resources import ServiceEnvironment
-from services.book_processor.pacing import ARRIVAL_JITTER_SECONDS, SharedPacer
+from services.book_processor.pacing import (
+    ARRIVAL_JITTER_SECONDS,
+    LATE_START_SECONDS,
+    SharedPacer,
+)
 from services.book_processor.upstream import Deadline, Paced, SourceUnavailable
 
 Env = tuple[boto3.Session, ServiceEnvironment]
@@ -118,6 +122,64 @@ def test_any_four_consecutive_starts_span_more_than_a_second_at_three_per_second
     # the arrivals may come up to ARRIVAL_JITTER_SECONDS closer together than the starts.
     closest = min(b - a for a, b in zip(slots, slots[3:], strict=False))
     assert closest - ARRIVAL_JITTER_SECONDS * 1000 >= 999
+
+
+class LateWaker(FrozenClock):
+    """A loaded machine: each sleep wakes the next of `lateness` seconds after it should."""
+
+    def __init__(self, *lateness: float) -> None:
+        super().__init__()
+        self.lateness = list(lateness)
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        with self._lock:
+            self.now += seconds + (self.lateness.pop(0) if self.lateness else 0.0)
+
+
+def test_a_slot_gone_by_when_the_sleep_ends_is_left_unused_and_the_next_one_taken(
+    aws: Env,
+) -> None:
+    clock = LateWaker(0.3)  # the first sleep wakes 0.3 s after its slot
+    pacer(aws, clock).wait_for_slot("openlibrary", Deadline(30))  # another invocation: now
+    late = pacer(aws, clock)
+    interval = late.interval_seconds
+
+    late.wait_for_slot("openlibrary", Deadline(30))
+
+    # Its first slot (START + interval) went by 0.3 s before it could start: a start then
+    # would leave the next slots' starts within a second of it. It started at the next slot.
+    assert clock.now == pytest.approx(START + 2 * interval, abs=0.002)
+    assert clock.slept == [
+        pytest.approx(interval, abs=0.002),
+        pytest.approx(interval - 0.3, abs=0.002),
+    ]
+    assert next_slot_ms(aws) == pytest.approx((START + 3 * interval) * 1000, abs=2)
+
+
+def test_a_start_a_little_late_keeps_its_slot(aws: Env) -> None:
+    clock = LateWaker(LATE_START_SECONDS / 2)
+    pacer(aws, clock).wait_for_slot("openlibrary", Deadline(30))
+    late = pacer(aws, clock)
+
+    late.wait_for_slot("openlibrary", Deadline(30))
+
+    assert clock.slept == [pytest.approx(late.interval_seconds, abs=0.002)]
+    assert next_slot_ms(aws) == pytest.approx((START + 2 * late.interval_seconds) * 1000, abs=2)
+
+
+def test_a_request_whose_slots_keep_going_by_is_a_fault_not_a_late_start(aws: Env) -> None:
+    clock = LateWaker(*[0.2] * 10)  # each sleep wakes 0.2 s late, less than an interval
+    busy = pacer(aws, clock)
+    for _ in range(20):
+        busy.reserve("openlibrary", Deadline(60))  # the schedule runs 8.3 s ahead
+    late = pacer(aws, clock)
+
+    with pytest.raises(SourceUnavailable, match="went by before they could be used"):
+        late.wait_for_slot("openlibrary", Deadline(60))
+
+    assert len(clock.slept) == 4  # four slots let go, none started late
+    assert next_slot_ms(aws) == START * 1000 + 24 * round(late.interval_seconds * 1000)
 
 
 def test_a_slot_later_than_the_invocation_can_wait_is_not_taken_and_its_time_is_said(

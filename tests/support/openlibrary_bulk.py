@@ -112,7 +112,9 @@ def viewapi_record(bibkey: str, edition: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-EditionLookup = Callable[[str], tuple[dict[str, Any], dict[str, Any] | None, tuple[str, ...]] | None]
+EditionLookup = Callable[
+    [str], tuple[dict[str, Any], dict[str, Any] | None, tuple[str, ...]] | None
+]
 
 
 def books_api(query: dict[str, list[str]], lookup: EditionLookup) -> bytes:
