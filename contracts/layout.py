@@ -47,6 +47,10 @@ LEASE_OWNER_ATTRIBUTE: Final = "lease_owner"
 LEASE_UNTIL_ATTRIBUTE: Final = "lease_until"
 # The cache table: pk is the book's identity, `entry` the cached lookups.
 CACHE_ENTRY_ATTRIBUTE: Final = "entry"
+# The cache table also holds the deployment's pace towards each upstream host: one item,
+# pk = pace#{host}, whose `next_slot_ms` is the host's next free request start (epoch ms).
+PACER_PK_PREFIX: Final = "pace#"
+PACER_NEXT_SLOT_ATTRIBUTE: Final = "next_slot_ms"
 
 # --- How long things live ---------------------------------------------------------------------
 # A job's items expire by TTL after this (the job item, its book results, the API's ACCESS
@@ -130,8 +134,17 @@ SOURCE_RETENTION_DAYS: Final = 4
 DLQ_RETENTION_DAYS: Final = 14
 DAY_SECONDS: Final = 24 * 3600
 SQS_BATCH_SIZE: Final = 10  # above 10 Lambda requires a batching window of its own
-# Retried books come back one by one (each with its own delay); waiting up to 2 s gathers them
-# into fuller batches at a cost of at most 2 s of latency. Fresh jobs fill batches at once.
+# The book processor's batch: the books one invocation enriches together. Open Library is asked
+# per invocation, in bulk (one search for the batch's ISBNs, one Books API request for its
+# search misses, one search per ten books without an ISBN), so a larger batch costs fewer
+# requests per book; 100 books keep each bulk request's URL under 2 KB, fill the batches of a
+# fresh job at once (its tasks are all queued within a second), and leave a batch's paced
+# requests (about 20 per host for 100 books) time within the processor's 60 s even when
+# several run at once. benchmarks/paced_enrichment_bench.py --matrix shows the choice.
+PROCESSOR_BATCH_SIZE: Final = 100
+# Above ten messages Lambda requires a window of at least 1 s. It gathers the books of a fresh
+# job at once; retried and deferred books come back one by one (each with its own delay), and
+# waiting up to 2 s gathers them into fuller batches at a cost of at most 2 s of latency.
 PROCESSOR_BATCHING_WINDOW_SECONDS: Final = 2
 
 
@@ -196,6 +209,10 @@ class EventSourceMapping:
     batch_size: int = SQS_BATCH_SIZE
     report_batch_item_failures: bool = True
 
+    def __post_init__(self) -> None:
+        if self.batch_size > SQS_BATCH_SIZE and self.batching_window_seconds < 1:
+            raise ValueError("Lambda needs a batching window of 1 s or more above 10 messages")
+
     @property
     def function(self) -> Function:
         return self.queue.consumer
@@ -205,6 +222,6 @@ class EventSourceMapping:
         return self.queue.batching_window_seconds
 
 
-PROCESSOR_MAPPING: Final = EventSourceMapping(TASK_QUEUE)
+PROCESSOR_MAPPING: Final = EventSourceMapping(TASK_QUEUE, batch_size=PROCESSOR_BATCH_SIZE)
 AGGREGATOR_MAPPING: Final = EventSourceMapping(COMPLETION_QUEUE)
 EVENT_SOURCE_MAPPINGS: Final = (PROCESSOR_MAPPING, AGGREGATOR_MAPPING)

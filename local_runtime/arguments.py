@@ -20,12 +20,19 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def add_deployment_arguments(
-    parser: argparse.ArgumentParser, *, remote_deadline: str, local_deadline: str = "60"
+    parser: argparse.ArgumentParser, *, paced_deadline: str, unpaced_deadline: str = "60"
 ) -> None:
-    """--concurrency, --deadline-seconds, --offline and --log-level; `remote_deadline` and
-    `local_deadline` say what the deadline is by default against the real APIs, and against
-    local sources or none."""
+    """--concurrency, --upstream-rps, --deadline-seconds, --offline and --log-level;
+    `paced_deadline` and `unpaced_deadline` say what the deadline is by default in a paced run
+    (always against the real APIs) and in an unpaced one."""
     parser.add_argument(
         "--concurrency",
         type=positive_int,
@@ -33,13 +40,25 @@ def add_deployment_arguments(
         help="concurrent book processor invocations (default 4)",
     )
     parser.add_argument(
+        "--upstream-rps",
+        type=non_negative_float,
+        default=None,
+        metavar="N",
+        help=(
+            "requests per second to each enrichment host for the whole run, shared by every "
+            "invocation (default: UPSTREAM_MAX_RPS, else 3 for the real APIs, as Open Library "
+            "asks, and unlimited for loopback URLs; 0 is unlimited). Any rate makes the run "
+            "paced, with a paced deployment's clocks"
+        ),
+    )
+    parser.add_argument(
         "--deadline-seconds",
         type=positive_int,
         default=None,
         help=(
             "after it, books without a result make the job PARTIAL (default: "
-            f"JOB_DEADLINE_SECONDS, else with local or no enrichment {local_deadline}, and with "
-            f"the real APIs {remote_deadline})"
+            f"JOB_DEADLINE_SECONDS, else {unpaced_deadline} when unpaced, and when paced (always "
+            f"with the real APIs) {paced_deadline})"
         ),
     )
     parser.add_argument(

@@ -127,8 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_deployment_arguments(
         parser,
-        remote_deadline="120 plus 1.5 per book, for their rate limits",
-        local_deadline="60, or 0.05 per book when that is more",
+        paced_deadline="120 plus 1.25 / the rate per book: room for one request per book to each host",
+        unpaced_deadline="60, or 0.05 per book when that is more",
     )
     parser.add_argument(
         "--schedule-seconds",
@@ -141,8 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive_int,
         default=None,
         help=(
-            "the task queue's visibility timeout, also the processor's timeout: a batch whose "
-            "invocation crashed comes back after it (default 5; 60 with the real APIs)"
+            "the task queue's visibility timeout: a batch whose invocation crashed comes back "
+            "after it; the processor's timeout is what remains after the batching window "
+            "(default: the processor's timeout, 5 s unpaced and 60 s paced, plus the window)"
         ),
     )
     parser.add_argument(
@@ -176,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     options = RunOptions(
         concurrency=args.concurrency,
+        upstream_rps=args.upstream_rps,
         schedule_seconds=args.schedule_seconds,
         deadline_seconds=args.deadline_seconds,
         visibility_timeout_seconds=args.visibility_timeout,

@@ -21,7 +21,7 @@ import boto3
 
 from contracts import layout, storage
 from local_runtime import faults, instrumentation
-from local_runtime.clocks import Clocks
+from local_runtime.clocks import Clocks, processor_batching_window_seconds
 from local_runtime.emulator import fresh_default_session, make_emulator, scoped_environ
 from local_runtime.event_sources import Schedule, SqsEventSourceMapping, notify_object_created
 from local_runtime.functions import (
@@ -197,13 +197,16 @@ class LocalDeployment:
             return
         self._workers_started = True
         sqs = self.session.client("sqs")
+        options = self.options
+        processor_mapping = LOCAL_MAPPINGS[BOOK_PROCESSOR]
         self._task_mapping = SqsEventSourceMapping(
             sqs=sqs,
             queue_url=self.environment.task_queue_url,
             function=self.functions[BOOK_PROCESSOR],
-            concurrency=self.options.concurrency,
+            concurrency=options.concurrency,
             stop=self._stop,
-            batch_size=LOCAL_MAPPINGS[BOOK_PROCESSOR].batch_size,
+            batch_size=options.processor_batch_size or processor_mapping.batch_size,
+            batching_window_seconds=processor_batching_window_seconds(options),
             activity=self.queue_activity,
         )
         self._completion_mapping = SqsEventSourceMapping(

@@ -16,6 +16,8 @@ from local_runtime.functions import Invocation, LocalFunction
 from local_runtime.instrumentation import MAX_RECEIVE_BATCH, QueueActivity
 from local_runtime.lambda_events import s3_object_created_event, scheduled_event, sqs_event
 
+MAX_SQS_BATCH_SIZE = 10_000  # Lambda's limit for a standard queue
+
 log = logging.getLogger("local_runtime")
 
 
@@ -62,7 +64,9 @@ def failed_message_ids(invocation: Invocation, message_ids: list[str]) -> set[st
 class SqsEventSourceMapping:
     """Lambda's SQS poller with ReportBatchItemFailures, one thread per concurrent invocation.
 
-    Each poller receives up to `batch_size` messages with every attribute, builds the SQS
+    Each poller receives up to `batch_size` messages with every attribute (ten per
+    ReceiveMessage; with a `batching_window_seconds`, it keeps receiving until it has
+    `batch_size` or the window, counted from its first message, has passed), builds the SQS
     event, invokes the function and deletes every message but the reported failures; those
     stay invisible until their visibility timeout ends and come back, or move to the DLQ once
     the queue's maxReceiveCount is reached.
@@ -84,14 +88,18 @@ class SqsEventSourceMapping:
         concurrency: int,
         stop: threading.Event,
         batch_size: int = MAX_RECEIVE_BATCH,
+        batching_window_seconds: float = 0.0,
         wait_seconds: int = 1,
         idle_wait_seconds: int = 20,
         activity: QueueActivity | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        if not 1 <= batch_size <= MAX_RECEIVE_BATCH:
-            raise ValueError(f"batch size must be 1-{MAX_RECEIVE_BATCH}")
+        if not 1 <= batch_size <= MAX_SQS_BATCH_SIZE:
+            raise ValueError(f"batch size must be 1-{MAX_SQS_BATCH_SIZE}")
+        if batch_size > MAX_RECEIVE_BATCH and batching_window_seconds < 1:
+            # As Lambda: above ten messages a batch needs a window of at least a second.
+            raise ValueError("a batch of more than ten messages needs a batching window")
         self._sqs = sqs
         self.queue_url = queue_url
         self._queue_arn: str | None = None  # asked for on first use, not in the constructor
@@ -99,6 +107,7 @@ class SqsEventSourceMapping:
         self.function = function
         self.concurrency = concurrency
         self.batch_size = batch_size
+        self.batching_window_seconds = batching_window_seconds
         self.wait_seconds = wait_seconds
         self.idle_wait_seconds = max(wait_seconds, idle_wait_seconds)
         self._activity = activity
@@ -152,16 +161,10 @@ class SqsEventSourceMapping:
     def _poll(self) -> tuple[int, bool]:
         """One cycle: how many messages it received, and whether they were more than the
         activity counted (a full batch of uncounted ones: more may be waiting)."""
-        messages: list[dict[str, Any]] = self._sqs.receive_message(
-            QueueUrl=self.queue_url,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-            MaxNumberOfMessages=self.batch_size,
-            WaitTimeSeconds=0 if self._activity is not None else self.wait_seconds,
-        ).get("Messages", [])
-        uncounted = False
-        if self._activity is not None:
-            uncounted = self._activity.received(self.queue_url, len(messages))
+        messages, uncounted = self._receive(self.wait_seconds)
+        if messages and self.batching_window_seconds > 0:
+            messages, more_uncounted = self._gather(messages)
+            uncounted = uncounted or more_uncounted
         if not messages:
             return 0, False
         event = sqs_event(messages, self.queue_arn)
@@ -201,21 +204,58 @@ class SqsEventSourceMapping:
         thread.start()
         return thread
 
+    def _receive(self, wait_seconds: int, wanted: int | None = None) -> tuple[list[Any], bool]:
+        """One ReceiveMessage (at most ten): the messages, and whether they were more than the
+        activity counted."""
+        messages: list[dict[str, Any]] = self._sqs.receive_message(
+            QueueUrl=self.queue_url,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            MaxNumberOfMessages=min(MAX_RECEIVE_BATCH, wanted or self.batch_size),
+            WaitTimeSeconds=0 if self._activity is not None else wait_seconds,
+        ).get("Messages", [])
+        uncounted = False
+        if self._activity is not None:
+            uncounted = self._activity.received(self.queue_url, len(messages))
+        return messages, uncounted
+
+    def _gather(self, messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+        """Receives more until the batch is full or the window (from the first message) ends."""
+        window_ends = time.monotonic() + self.batching_window_seconds
+        uncounted = False
+        while len(messages) < self.batch_size and not self._stop.is_set():
+            more, more_uncounted = self._receive(0, self.batch_size - len(messages))
+            uncounted = uncounted or more_uncounted
+            if more:
+                messages = messages + more
+                continue
+            remaining = window_ends - time.monotonic()
+            if remaining <= 0:
+                break
+            if self._activity is not None:
+                self._activity.wait(self.queue_url, remaining)
+            else:
+                self._stop.wait(min(remaining, 0.2))
+        return messages, uncounted
+
     def _delete(self, messages: list[dict[str, Any]]) -> int:
         if not messages:
             return 0
-        response = self._sqs.delete_message_batch(
-            QueueUrl=self.queue_url,
-            Entries=[
-                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
-                for index, message in enumerate(messages)
-            ],
-        )
-        for failure in response.get("Failed", []):
-            # Usually a receipt handle that expired: the message comes back and is handled
-            # again, which the functions tolerate (delivery is at least once).
-            log.warning("could not delete a message from %s: %s", self.queue_url, failure)
-        return len(response.get("Successful", []))
+        deleted = 0
+        for start in range(0, len(messages), MAX_RECEIVE_BATCH):  # ten per DeleteMessageBatch
+            response = self._sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                    for index, message in enumerate(messages[start : start + MAX_RECEIVE_BATCH])
+                ],
+            )
+            for failure in response.get("Failed", []):
+                # Usually a receipt handle that expired: the message comes back and is handled
+                # again, which the functions tolerate (delivery is at least once).
+                log.warning("could not delete a message from %s: %s", self.queue_url, failure)
+            deleted += len(response.get("Successful", []))
+        return deleted
 
 
 class Schedule:

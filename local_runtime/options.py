@@ -18,11 +18,19 @@ class RunOptions:
     """How the local deployment differs from the AWS one: shorter clocks, bounded concurrency.
 
     Values left as None are chosen for the run: short clocks when the enrichment sources are
-    on this machine (or off), and for the real APIs clocks that leave room for their rate
-    limits (3 requests per second per host for the whole run, as Open Library asks).
+    on this machine (or off) and unpaced, and clocks that leave room for the pace when the run
+    is paced: always against the real APIs (3 requests per second per host for the whole run,
+    as Open Library asks), and against local ones given `upstream_rps`.
     """
 
     concurrency: int = 4  # concurrent book processor invocations (MaximumConcurrency)
+    # Requests per second per upstream host for the whole run (UPSTREAM_MAX_RPS, shared by every
+    # invocation through the cache table); None: 3 for the real APIs, unlimited for loopback
+    # ones (0 is unlimited).
+    upstream_rps: float | None = None
+    # The processor's event source mapping; None: contracts/layout.py's, as deployed.
+    processor_batch_size: int | None = None
+    processor_batching_window_seconds: float | None = None
     schedule_seconds: float = 5.0  # the aggregator's sweep; one minute in AWS
     deadline_seconds: int | None = None  # JOB_DEADLINE_SECONDS: then missing books -> PARTIAL
     visibility_timeout_seconds: int | None = None  # the task queue's; failed books return after

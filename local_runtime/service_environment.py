@@ -82,10 +82,14 @@ def function_environment(options: RunOptions, *, expected_books: int) -> Functio
                 f"JOB_DEADLINE_SECONDS must be whole seconds, got {deadline_from_env!r}"
             ) from None
     remote = any(not is_loopback_url(_base_url(source, merged)) for source in _sources(merged))
-    clocks = resolve_clocks(options, remote_upstream=remote, expected_books=expected_books)
+    clocks = resolve_clocks(
+        options,
+        remote_upstream=remote,
+        expected_books=expected_books,
+        upstream_rps=_upstream_rps(options, merged) if _sources(merged) else 0.0,
+    )
     env["JOB_DEADLINE_SECONDS"] = str(clocks.deadline_seconds)
-    if "UPSTREAM_MAX_RPS" not in merged and clocks.upstream_max_rps is not None:
-        env["UPSTREAM_MAX_RPS"] = clocks.upstream_max_rps
+    env["UPSTREAM_MAX_RPS"] = clocks.upstream_max_rps
     if "REDELIVERY_BASE_SECONDS" not in merged:
         env["REDELIVERY_BASE_SECONDS"] = clocks.redelivery_base_seconds
     if remote and not merged.get("CONTACT"):
@@ -94,6 +98,24 @@ def function_environment(options: RunOptions, *, expected_books: int) -> Functio
             "identify themselves in the User-Agent."
         )
     return FunctionEnvironment(variables=env, clocks=clocks, notices=tuple(notices))
+
+
+def _upstream_rps(options: RunOptions, environment: Mapping[str, str | None]) -> float | None:
+    """The run's rate per host: the option, else UPSTREAM_MAX_RPS, else None (the default)."""
+    if options.upstream_rps is not None:
+        if options.upstream_rps < 0:
+            raise ValueError("the upstream rate cannot be negative")
+        return options.upstream_rps
+    text = (environment.get("UPSTREAM_MAX_RPS") or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"UPSTREAM_MAX_RPS must be a number, got {text!r:.40}") from None
+    if value < 0:
+        raise ValueError("UPSTREAM_MAX_RPS cannot be negative")
+    return value
 
 
 def _check_network(env: dict[str, str | None], notice: Callable[[str], None]) -> None:

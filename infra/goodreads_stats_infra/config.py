@@ -34,7 +34,8 @@ MAX_API_RATE_LIMIT: Final = 10_000.0
 MAX_API_BURST_LIMIT: Final = 5_000
 
 # Open Library's limit for one client, per second: 3 when it identifies itself (a contact in the
-# User-Agent), 1 otherwise. The deployment's processors share it (see upstream_max_rps_per_processor).
+# User-Agent), 1 otherwise. The deployment's processors share it through one schedule per host
+# (services/book_processor/pacing.py), whatever their number.
 IDENTIFIED_CLIENT_RPS: Final = 3.0
 ANONYMOUS_CLIENT_RPS: Final = 1.0
 
@@ -70,7 +71,7 @@ class PipelineSettings:
     # POST; the HTTP API's CORS uses the same list. Empty: no browser may.
     allowed_origins: tuple[str, ...] = ()
     processor_max_concurrency: int = DEFAULT_PROCESSOR_MAX_CONCURRENCY
-    upstream_max_rps: float | None = None  # None: Open Library's limit shared by the processors
+    upstream_max_rps: float | None = None  # None: Open Library's limit for this client
     enrichment_sources: str | None = None  # None: the service's default; "" skips enrichment
     contact: str | None = None
     google_books_api_key: str | None = None
@@ -108,14 +109,13 @@ class PipelineSettings:
         return self.environment == PRODUCTION_ENVIRONMENT
 
     @property
-    def upstream_max_rps_per_processor(self) -> float:
-        """UPSTREAM_MAX_RPS: the operator's value, else Open Library's limit for this client
-        divided among the processor instances that may run at once, so the deployment as a
-        whole stays within it."""
+    def upstream_max_rps_for_deployment(self) -> float:
+        """UPSTREAM_MAX_RPS, requests per second per upstream host for the whole deployment
+        (every processor instance takes its starts from one shared schedule): the operator's
+        value, else Open Library's limit for this client."""
         if self.upstream_max_rps is not None:
             return self.upstream_max_rps
-        limit = IDENTIFIED_CLIENT_RPS if self.contact else ANONYMOUS_CLIENT_RPS
-        return limit / self.processor_max_concurrency
+        return IDENTIFIED_CLIENT_RPS if self.contact else ANONYMOUS_CLIENT_RPS
 
     @classmethod
     def from_context(cls, node: Node) -> PipelineSettings:

@@ -38,9 +38,11 @@ from infra.goodreads_stats_infra.queues import WorkQueues, WorkQueuesProps
 # wide margin.
 ORCHESTRATOR_TIMEOUT: Final = Duration.seconds(layout.ORCHESTRATOR.timeout_seconds)
 ORCHESTRATOR_MEMORY_MB: Final = 1024
-# A batch of 10 books is bound by upstream latency and the politeness spacing (a few seconds);
-# 60 s leaves room for Retry-After waits, and the service cuts its waits to the time left.
-# A cold batch peaks under 20 MB; 512 MB is for the CPU share of TLS and JSON, not the memory.
+# A batch (up to 100 books) is bound by the deployment's pace towards the upstream hosts: about
+# 20 requests per host at 2.7/s, shared with the other instances; 60 s leaves room for them and
+# for Retry-After waits, the service cuts its waits to the time left, and a book whose host has
+# no slot in time goes back to the queue for that slot. A cold batch of 10 peaks under 20 MB;
+# 512 MB is for the CPU share of TLS and JSON, not the memory.
 PROCESSOR_TIMEOUT: Final = Duration.seconds(layout.BOOK_PROCESSOR.timeout_seconds)
 PROCESSOR_MEMORY_MB: Final = 512
 # One aggregation holds a job's manifest and all its result items: 10,000 books take about 2 s
@@ -153,6 +155,7 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
                 "dynamodb:ConditionCheckItem",
             ],
         )
+        # UpdateItem: the deployment's pace per upstream host (conditional updates of one item).
         tables.grant_cache(
             processor,
             [
@@ -160,9 +163,12 @@ class PipelineStack(Stack):  # type: ignore[misc]  # Any to mypy without the CDK
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
                 "dynamodb:BatchWriteItem",
+                "dynamodb:UpdateItem",
             ],
         )
         WorkQueues.grant_send(processor, queues.completions)
+        # A book that only waits for its host's next free slot is sent again, delayed.
+        WorkQueues.grant_send(processor, queues.tasks)
         processor.add_event_source(
             _sqs_event_source(
                 queues.tasks,
@@ -358,8 +364,8 @@ def _sqs_event_source(
 def _processor_tuning(settings: PipelineSettings) -> dict[str, str]:
     """Optional variables: unset ones leave the service's own defaults in force."""
     optional = {
-        # Always set: the service's default (1.5/s) assumes MaximumConcurrency 2.
-        "UPSTREAM_MAX_RPS": f"{settings.upstream_max_rps_per_processor:g}",
+        # Always set: the service's own default follows CONTACT the same way.
+        "UPSTREAM_MAX_RPS": f"{settings.upstream_max_rps_for_deployment:g}",
         "ENRICHMENT_SOURCES": settings.enrichment_sources,
         "CONTACT": settings.contact,
         "GOOGLE_BOOKS_API_KEY": settings.google_books_api_key,

@@ -7,6 +7,7 @@ change applies to cached books too.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,7 +17,6 @@ from services.book_processor.settings import GOOGLE_BOOKS, OPENLIBRARY
 
 OPENLIBRARY_COVER_URL = "https://covers.openlibrary.org/b/id/{cover_id}-M.jpg"
 _WORK_KEY = re.compile(r"^/works/OL[0-9]{1,12}W$")
-_EDITION_KEY = re.compile(r"^/books/OL[0-9]{1,12}M$")
 _VOLUME_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _YEAR = re.compile(r"(?<![0-9])(1[0-9]{3}|20[0-9]{2})(?![0-9])")
 _MAX_SUBJECTS = 300
@@ -95,23 +95,9 @@ def work_key(value: Any) -> str | None:
     return text if text and _WORK_KEY.match(text) else None
 
 
-def edition_key(value: Any) -> str | None:
-    text = as_str(value, 40)
-    return text if text and _EDITION_KEY.match(text) else None
-
-
 def volume_id(value: Any) -> str | None:
     text = as_str(value, 40)
     return text if text and _VOLUME_ID.match(text) else None
-
-
-def first_cover(covers: Any) -> str | None:
-    if isinstance(covers, list):
-        for cover in covers:
-            url = openlibrary_cover_url(cover)  # Open Library uses -1 for "no cover"
-            if url:
-                return url
-    return None
 
 
 # --- Open Library ----------------------------------------------------------------------------
@@ -129,34 +115,57 @@ def record_from_search_doc(doc: dict[str, Any]) -> SourceRecord:
     )
 
 
-def record_from_edition(edition: dict[str, Any], work: dict[str, Any] | None) -> SourceRecord:
-    """An edition record, completed by its work: the edition's own facts win, the work adds
-    subjects and the first publication date."""
-    work = work or {}
-    subjects = as_str_list(edition.get("subjects")) + as_str_list(work.get("subjects"))
-    years = [
-        y
-        for y in (
-            year_from_text(work.get("first_publish_date")),
-            year_from_text(edition.get("publish_date")),
-        )
-        if y
-    ]
-    works = edition.get("works")
-    edition_work = (
-        works[0].get("key")
-        if isinstance(works, list) and works and isinstance(works[0], dict)
-        else None
+def record_from_books_api(data: dict[str, Any]) -> SourceRecord:
+    """One edition of the Books API's `jscmd=data` answer: its pages, cover and publication
+    date, and its work's subjects (`[{name, url}]`). It names no work key, and its date is the
+    edition's (a reprint's year, not the first publication's)."""
+    subjects = data.get("subjects")
+    names = (
+        [s.get("name") for s in subjects if isinstance(s, dict)]
+        if isinstance(subjects, list)
+        else []
     )
+    cover = data.get("cover")
+    covers = cover if isinstance(cover, dict) else {}
     return SourceRecord(
         source=OPENLIBRARY,
-        title=as_str(edition.get("title")) or as_str(work.get("title")),
-        pages=pages(edition.get("number_of_pages")),
-        first_publish_year=min(years) if years else None,
-        subjects=tuple(dict.fromkeys(subjects))[:_MAX_SUBJECTS],
-        cover_url=first_cover(edition.get("covers")) or first_cover(work.get("covers")),
-        openlibrary_work=work_key(work.get("key")) or work_key(edition_work),
+        title=as_str(data.get("title")),
+        pages=pages(data.get("number_of_pages")),
+        first_publish_year=year_from_text(data.get("publish_date")),
+        subjects=as_str_list(names),
+        cover_url=_openlibrary_cover(covers.get("medium"))
+        or _openlibrary_cover(covers.get("large")),
     )
+
+
+def _openlibrary_cover(value: Any) -> str | None:
+    url = https_url(value)
+    return url if url and url.startswith("https://covers.openlibrary.org/") else None
+
+
+def combine(first: SourceRecord, second: SourceRecord) -> SourceRecord:
+    """Two records of one source about one book (a search document and the Books API's
+    edition): the first's facts win, the second fills the gaps; subjects from both."""
+    if first.source != second.source:
+        raise ValueError("records of two sources are merged per book, not combined")
+
+    def either[T](a: T | None, b: T | None) -> T | None:
+        return a if a is not None else b
+
+    return SourceRecord(
+        source=first.source,
+        title=either(first.title, second.title),
+        pages=either(first.pages, second.pages),
+        first_publish_year=either(first.first_publish_year, second.first_publish_year),
+        subjects=_unique(first.subjects, second.subjects),
+        cover_url=either(first.cover_url, second.cover_url),
+        openlibrary_work=either(first.openlibrary_work, second.openlibrary_work),
+        google_volume_id=either(first.google_volume_id, second.google_volume_id),
+    )
+
+
+def _unique(*groups: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s for group in groups for s in group))[:_MAX_SUBJECTS]
 
 
 # --- Google Books ----------------------------------------------------------------------------

@@ -17,9 +17,11 @@ KNOWN_SOURCES = (OPENLIBRARY, GOOGLE_BOOKS)
 
 DEFAULT_OPENLIBRARY_BASE_URL = "https://openlibrary.org"
 DEFAULT_GOOGLE_BOOKS_BASE_URL = "https://www.googleapis.com"
-# Two concurrent invocations (the smallest ESM MaximumConcurrency) x 1.5 = 3 requests/s per
-# host, the rate Open Library grants identified clients. See README.md, "Politeness".
-DEFAULT_UPSTREAM_MAX_RPS = 1.5
+# Requests per second per upstream host for the whole deployment (pacing.py): the rate Open
+# Library grants a client that identifies itself (CONTACT in the User-Agent), or an anonymous
+# one. See README.md, "Pacing".
+IDENTIFIED_CLIENT_RPS = 3.0
+ANONYMOUS_CLIENT_RPS = 1.0
 DEFAULT_REDELIVERY_BASE_SECONDS = 30.0
 
 
@@ -34,7 +36,7 @@ class Settings:
     google_books_base_url: str = DEFAULT_GOOGLE_BOOKS_BASE_URL
     google_books_api_key: str | None = dataclasses.field(default=None, repr=False)
     contact: str | None = None
-    upstream_max_rps: float = DEFAULT_UPSTREAM_MAX_RPS
+    upstream_max_rps: float = ANONYMOUS_CLIENT_RPS  # 0: no pace (hosts on this machine)
     connect_timeout_seconds: float = 3.05
     read_timeout_seconds: float = 10.0
     max_attempts: int = 4
@@ -54,6 +56,7 @@ class Settings:
     @classmethod
     def from_environment(cls, env: Mapping[str, str] = os.environ) -> Settings:
         read = SettingsReader(env)
+        contact = read.text("CONTACT")
         settings = cls(
             jobs_table=read.required("JOBS_TABLE"),
             cache_table=read.required("CACHE_TABLE"),
@@ -63,8 +66,10 @@ class Settings:
             openlibrary_base_url=read.url("OPENLIBRARY_BASE_URL", DEFAULT_OPENLIBRARY_BASE_URL),
             google_books_base_url=read.url("GOOGLE_BOOKS_BASE_URL", DEFAULT_GOOGLE_BOOKS_BASE_URL),
             google_books_api_key=read.text("GOOGLE_BOOKS_API_KEY"),
-            contact=read.text("CONTACT"),
-            upstream_max_rps=read.number("UPSTREAM_MAX_RPS", DEFAULT_UPSTREAM_MAX_RPS),
+            contact=contact,
+            upstream_max_rps=read.number(
+                "UPSTREAM_MAX_RPS", IDENTIFIED_CLIENT_RPS if contact else ANONYMOUS_CLIENT_RPS
+            ),
             connect_timeout_seconds=read.number(
                 "UPSTREAM_CONNECT_TIMEOUT_SECONDS", 3.05, minimum=0.001
             ),

@@ -1,10 +1,13 @@
-"""HTTP to the book APIs: timeouts, retries with full jitter, Retry-After, a per-host rate cap,
-and a time budget taken from the Lambda invocation.
+"""HTTP to the book APIs: timeouts, retries with full jitter, Retry-After, the deployment's pace
+per host (pacing.py), and a time budget taken from the Lambda invocation.
 
 Outcomes of one call: parsed JSON; `NotFound` (final, never retried); `SourceUnavailable`
 (the source could not answer now: retries spent, the wait did not fit in the remaining time,
-quota exhausted, unreachable). Quota exhaustion and an unreachable host mark the source down for
-the rest of the invocation, so the other books of the batch do not try again.
+quota exhausted, unreachable), of which `Paced` says that only the deployment's own pace stood
+in the way, and when the host's next free slot is. Quota exhaustion, an unreachable host and a
+second request whose retries were all spent mark the source down for the rest of the
+invocation, so the other books of the batch do not try again; once the pace answered that the
+host has no slot this invocation can wait for, later requests to it are not tried either.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -28,6 +31,9 @@ from requests.adapters import HTTPAdapter
 QUOTA_REASONS = frozenset({"dailyLimitExceeded", "rateLimitExceeded", "quotaExceeded"})
 # An unreachable host is retried this many times in total, then the source is down.
 UNREACHABLE_ATTEMPTS = 2
+# After this many requests that spent all their attempts, the source is down for the rest of the
+# invocation: a host failing that persistently is not asked on behalf of every other book.
+FAILED_REQUESTS_BEFORE_OFF = 2
 
 
 class UpstreamError(Exception):
@@ -43,6 +49,20 @@ class NotFound(UpstreamError):
 
 class SourceUnavailable(UpstreamError):
     """The source could not answer now; another delivery may succeed."""
+
+
+class Paced(SourceUnavailable):
+    """Only the deployment's own pace stood in the way: the host's next free slot is
+    `wait_seconds` from now, later than this invocation can wait."""
+
+    def __init__(self, source: str, host: str, wait_seconds: float) -> None:
+        super().__init__(
+            source,
+            f"paced: the next free slot for {host} is in {wait_seconds:.1f} s, "
+            "later than this invocation can wait",
+        )
+        self.host = host
+        self.wait_seconds = max(0.0, wait_seconds)
 
 
 class Deadline:
@@ -66,12 +86,16 @@ class Deadline:
 
 
 class InvocationState:
-    """What one invocation learns about the sources: which are down, how many requests went."""
+    """What one invocation learns about the sources: which are down, which have no slot it can
+    wait for, how many requests went."""
 
-    def __init__(self, deadline: Deadline) -> None:
+    def __init__(self, deadline: Deadline, clock: Callable[[], float] = time.monotonic) -> None:
         self.deadline = deadline
+        self._clock = clock
         self._lock = threading.Lock()
         self._down: dict[str, str] = {}
+        self._paced: dict[str, tuple[str, float]] = {}  # source -> (host, free at: clock time)
+        self._failed_requests: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
 
     def mark_down(self, source: str, reason: str) -> None:
@@ -82,44 +106,48 @@ class InvocationState:
         with self._lock:
             return self._down.get(source)
 
+    def note_failed_request(self, source: str, reason: str) -> None:
+        """A request spent all its attempts; the second one turns the source off."""
+        with self._lock:
+            self._failed_requests[source] += 1
+            if self._failed_requests[source] >= FAILED_REQUESTS_BEFORE_OFF:
+                self._down.setdefault(
+                    source,
+                    f"{reason}, {FAILED_REQUESTS_BEFORE_OFF} requests in a row; "
+                    "source off for this invocation",
+                )
+
+    def note_paced(self, paced: Paced) -> None:
+        with self._lock:
+            self._paced[paced.source] = (paced.host, self._clock() + paced.wait_seconds)
+
+    def paced(self, source: str) -> Paced | None:
+        """The pace's last answer for `source` in this invocation, its wait counted from now."""
+        with self._lock:
+            found = self._paced.get(source)
+        if found is None:
+            return None
+        host, free_at = found
+        return Paced(source, host, free_at - self._clock())
+
     def count_request(self, source: str) -> None:
         with self._lock:
             self.requests[source] += 1
 
 
-class RateLimiter:
-    """At most `max_per_second` request starts per second, evenly spaced; 0 means no cap.
-
-    One limiter per upstream host, shared by the threads of the invocation.
-    """
-
-    def __init__(
-        self,
-        max_per_second: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._interval = 1.0 / max_per_second if max_per_second > 0 else 0.0
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next_slot = 0.0
+class Pacer(Protocol):
+    """When a request to a host may start (pacing.SharedPacer: the deployment's schedule)."""
 
     def wait_for_slot(self, source: str, deadline: Deadline) -> None:
-        if self._interval == 0.0:
-            return
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next_slot)
-            wait = slot - now
-            if wait >= deadline.remaining():
-                raise SourceUnavailable(
-                    source, "rate limit wait does not fit in the remaining time"
-                )
-            self._next_slot = slot + self._interval
-        if wait > 0:
-            self._sleep(wait)
+        """Returns when the request may start; raises Paced when that is later than
+        `deadline` allows, SourceUnavailable when the pace cannot be known."""
+
+
+class Unpaced:
+    """No pace: requests start at once (UPSTREAM_MAX_RPS=0, for hosts on this machine)."""
+
+    def wait_for_slot(self, source: str, deadline: Deadline) -> None:
+        return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,7 +192,7 @@ class UpstreamClient:
         base_url: str,
         session: requests.Session,
         *,
-        limiter: RateLimiter,
+        pacer: Pacer,
         policy: RetryPolicy,
         timeouts: Timeouts,
         default_params: Mapping[str, str] | None = None,
@@ -174,7 +202,7 @@ class UpstreamClient:
         self.source = source
         self.base_url = base_url.rstrip("/")
         self._session = session
-        self._limiter = limiter
+        self._pacer = pacer
         self._policy = policy
         self._timeouts = timeouts
         self._default_params = dict(default_params or {})
@@ -189,7 +217,7 @@ class UpstreamClient:
         unreachable = False
         while attempts < self._policy.max_attempts:
             self._raise_if_down(state)
-            self._limiter.wait_for_slot(self.source, state.deadline)
+            self._wait_for_slot(state)
             remaining = state.deadline.remaining()
             if remaining <= 0.05:
                 raise SourceUnavailable(self.source, f"{reason}; no time left in this invocation")
@@ -246,12 +274,23 @@ class UpstreamClient:
             down = f"{reason} after {attempts} attempts; source off for this invocation"
             state.mark_down(self.source, down)
             raise SourceUnavailable(self.source, down)
+        state.note_failed_request(self.source, f"{reason} after {attempts} attempts")
         raise SourceUnavailable(self.source, f"{reason} after {attempts} attempts")
 
     def _raise_if_down(self, state: InvocationState) -> None:
         down = state.down_reason(self.source)
         if down is not None:
             raise SourceUnavailable(self.source, down)
+
+    def _wait_for_slot(self, state: InvocationState) -> None:
+        paced = state.paced(self.source)
+        if paced is not None:
+            raise paced  # the pace already said this invocation cannot wait that long
+        try:
+            self._pacer.wait_for_slot(self.source, state.deadline)
+        except Paced as exc:
+            state.note_paced(exc)
+            raise
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:

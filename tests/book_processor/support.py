@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,9 +36,18 @@ TEN_BOOKS = [
 ]
 
 
-def new_job(session: boto3.Session, env: ServiceEnvironment, total: int) -> str:
-    """A QUEUED job item expecting `total` books, as the orchestrator leaves it."""
-    return jobs.new_queued_job(session, env, total)
+def new_job(
+    session: boto3.Session,
+    env: ServiceEnvironment,
+    total: int,
+    *,
+    deadline_in: dt.timedelta = dt.timedelta(minutes=15),
+) -> str:
+    """A QUEUED job item expecting `total` books, as the orchestrator leaves it, queued now
+    (the processor reads the real clock) with its deadline `deadline_in` from now."""
+    return jobs.new_queued_job(
+        session, env, total, at=dt.datetime.now(dt.UTC), deadline_in=deadline_in
+    )
 
 
 def plain_task(

@@ -3,6 +3,7 @@ what each upstream fault does to a book."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -71,37 +72,59 @@ def test_a_cold_batch_costs_at_most_one_request_per_book_and_one_search_for_all_
     assert "subject" in (searches[0].param("fields") or "").split(",")
 
 
-def test_google_books_is_asked_only_for_books_still_without_genres(
+def test_google_books_is_asked_only_for_books_open_library_left_without_genres_or_pages(
     processor_env: Env, upstream: UpstreamServer, fixture_books: dict[str, FixtureBook]
 ) -> None:
     outcomes = run_enrich(dependencies(), tasks_for(fixture_books, TEN_BOOKS))
 
     asked = sorted(r.param("q") or "" for r in upstream.requests if r.api == Api.GOOGLE_BOOKS)
-    # Curmudgeon's Guide: the search has no subjects for it; Human Diversity and Facing
-    # Reality: the search does not know them (Google runs beside the edition lookup).
-    assert asked == ["isbn:9780804141444", "isbn:9781538744017", "isbn:9781641771979"]
+    # Curmudgeon's Guide: Open Library has no subjects for it; Facing Reality: Open Library
+    # does not know it. Human Diversity is missing from the search index, but the Books API
+    # gives its edition's pages and its work's subjects: Google is not asked.
+    assert asked == ["isbn:9780804141444", "isbn:9781641771979"]
     curmudgeon = outcomes["9780804141444"]
     assert [r.source for r in curmudgeon.records] == ["openlibrary", "google_books"]
+    assert [r.source for r in outcomes["9781538744017"].records] == ["openlibrary"]
 
 
-def test_an_isbn_missing_from_the_search_index_is_found_through_its_edition_and_work(
+def test_a_search_document_without_pages_is_completed_by_its_edition_not_by_google(
     processor_env: Env, upstream: UpstreamServer, fixture_books: dict[str, FixtureBook]
 ) -> None:
-    outcome = run_enrich(dependencies(), tasks_for(fixture_books, ["human-diversity"]))[
-        "9781538744017"
+    harry_potter = fixture_books["harry-potter-philosophers-stone"]
+    doc = {
+        k: v for k, v in (harry_potter.search_doc or {}).items() if k != "number_of_pages_median"
+    }
+    upstream.clear_books()
+    upstream.add_book(dataclasses.replace(harry_potter, search_doc=doc))
+
+    outcome = run_enrich(dependencies(), tasks_for(fixture_books, [harry_potter.name]))[
+        "9780747532699"
     ]
 
-    assert [r.path for r in upstream.requests if r.api == Api.OPENLIBRARY] == [
-        "/search.json",
-        "/isbn/9781538744017.json",
-        "/books/OL27963624M.json",
-        "/works/OL20660931W.json",
-    ]
-    assert [r.source for r in outcome.records] == ["openlibrary", "google_books"]
-    record = outcome.records[0]
-    assert (record.pages, record.first_publish_year) == (528, 2020)
-    assert record.openlibrary_work == "/works/OL20660931W"
-    assert "Human genetics" in record.subjects
+    assert [r.path for r in upstream.requests] == ["/search.json", "/api/books"]
+    (record,) = outcome.records
+    assert record.pages == 223  # the edition's
+    assert record.openlibrary_work == doc["key"]  # the search document's facts stay first
+
+
+def test_isbns_missing_from_the_search_index_are_found_through_the_books_api_in_one_request(
+    processor_env: Env, upstream: UpstreamServer, fixture_books: dict[str, FixtureBook]
+) -> None:
+    outcomes = run_enrich(
+        dependencies(), tasks_for(fixture_books, ["human-diversity", "facing-reality", "dune"])
+    )
+
+    openlibrary = [r for r in upstream.requests if r.api == Api.OPENLIBRARY]
+    assert [r.path for r in openlibrary] == ["/search.json", "/api/books"]
+    books_api = openlibrary[1]
+    assert books_api.param("bibkeys") == "ISBN:9781538744017,ISBN:9781641771979"
+    assert (books_api.param("format"), books_api.param("jscmd")) == ("json", "data")
+    record = outcomes["9781538744017"].records[0]
+    assert (record.source, record.pages, record.first_publish_year) == ("openlibrary", 528, 2020)
+    assert record.cover_url == "https://covers.openlibrary.org/b/id/9348831-M.jpg"
+    assert "Human genetics" in record.subjects  # its work's subjects
+    assert record.openlibrary_work is None  # the Books API names no work
+    assert outcomes["9781641771979"].answered == ("openlibrary", "google_books")
 
 
 def test_a_second_job_over_the_same_books_makes_no_upstream_request(
@@ -172,8 +195,50 @@ def test_books_without_an_isbn_are_cached_by_normalised_title_and_author(
 
     assert outcome.records[0].openlibrary_work == "/works/OL1095428W"
     search = upstream.requests[0]
-    assert (search.param("title"), search.param("author")) == ("Meditations", "Marcus  Aurelius")
+    assert search.param("q") == '(title:"Meditations" AND author:"Marcus Aurelius")'
     assert cache_item(session, env, "ta#meditations|marcus aurelius") is not None
+
+
+def test_books_without_an_isbn_share_one_fielded_search_and_only_its_misses_are_asked_alone(
+    processor_env: Env, upstream: UpstreamServer, fixture_books: dict[str, FixtureBook]
+) -> None:
+    tasks = [
+        plain_task("j", "m", "Meditations", "Marcus Aurelius"),
+        plain_task("j", "h", "The Hobbit (Middle-earth, #0)", "J.R.R. Tolkien"),
+        plain_task("j", "d", 'A "Quoted" Diary', "A. Nonymous"),
+    ]
+
+    outcomes = run_enrich(dependencies(), tasks)
+
+    openlibrary = [r for r in upstream.requests if r.api == Api.OPENLIBRARY]
+    assert openlibrary[0].param("q") == (
+        '(title:"Meditations" AND author:"Marcus Aurelius") OR '
+        '(title:"The Hobbit" AND author:"J.R.R. Tolkien") OR '
+        '(title:"A Quoted Diary" AND author:"A. Nonymous")'
+    )
+    # The fielded search's behaviour upstream is unverified: its miss is asked on its own.
+    assert [(r.param("title"), r.param("author")) for r in openlibrary[1:]] == [
+        ('A "Quoted" Diary', "A. Nonymous")
+    ]
+    assert outcomes["the hobbit|j r r tolkien"].status == "found"
+    assert outcomes["a quoted diary|a nonymous"].status == "not_found"
+
+
+def test_a_failed_fielded_search_falls_back_to_one_search_per_book(
+    processor_env: Env,
+    upstream: UpstreamServer,
+    fixture_books: dict[str, FixtureBook],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UPSTREAM_MAX_ATTEMPTS", "1")
+    upstream.inject(Fault.server_error(500), api=Api.OPENLIBRARY, path="/search.json", times=1)
+
+    outcome = run_enrich(dependencies(), [plain_task("j", "m", "Meditations", "Marcus Aurelius")])[
+        "meditations|marcus aurelius"
+    ]
+
+    assert [r.status for r in upstream.requests if r.api == Api.OPENLIBRARY] == [500, 200]
+    assert outcome.status == "found" and outcome.records[0].source == "openlibrary"
 
 
 def test_an_isbn10_is_looked_up_and_cached_as_its_isbn13(
@@ -244,17 +309,28 @@ def test_a_cached_answer_from_fewer_sources_is_not_trusted_when_it_lacks_genres(
     assert not any("9780441172719" in str(r.query) + r.path for r in upstream.requests)
 
 
-def test_an_answer_with_an_unavailable_source_is_not_cached_as_final(
+def test_an_answer_with_an_unavailable_source_is_kept_a_day_and_only_that_source_asked_again(
     processor_env: Env, upstream: UpstreamServer, fixture_books: dict[str, FixtureBook]
 ) -> None:
     session, env = processor_env
     upstream.inject(Fault.server_error(503), api=Api.GOOGLE_BOOKS)
+    deps = dependencies()
 
-    outcomes = run_enrich(dependencies(), tasks_for(fixture_books, ["facing-reality"]))
+    outcomes = run_enrich(deps, tasks_for(fixture_books, ["facing-reality"]))
 
     assert outcomes["9781641771979"].status == "unavailable"
     assert "google_books: HTTP 503 after 4 attempts" in outcomes["9781641771979"].reason()
-    assert cache_item(session, env, "isbn13#9781641771979") is None
+    entry = cache_item(session, env, "isbn13#9781641771979")
+    assert entry is not None
+    assert (int(entry["expires_at"]["N"]) - NOW.timestamp()) / 86400 == 1
+
+    upstream.clear_faults()
+    upstream.reset_log()
+    again = run_enrich(deps, tasks_for(fixture_books, ["facing-reality"]))["9781641771979"]
+
+    assert again.status == "found"
+    assert [r.api for r in upstream.requests] == [Api.GOOGLE_BOOKS]  # Open Library answered
+    assert cache_item(session, env, "isbn13#9781641771979") != entry  # now kept as found
 
 
 @pytest.mark.parametrize(
@@ -300,21 +376,40 @@ def test_a_book_only_google_knows_is_left_for_retry_when_google_fails(
     assert expected in (failed.reason or "")
 
 
-def test_a_404_from_the_edition_endpoint_is_a_final_not_found(
+def test_a_failed_isbn_search_is_answered_by_the_books_api_alone(
     processor_env: Env,
     upstream: UpstreamServer,
     fixture_books: dict[str, FixtureBook],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ENRICHMENT_SOURCES", "openlibrary")
-    upstream.inject(Fault.not_found(), api=Api.OPENLIBRARY, path="/isbn/")
+    monkeypatch.setenv("UPSTREAM_MAX_ATTEMPTS", "1")
+    upstream.inject(Fault.server_error(502), api=Api.OPENLIBRARY, path="/search.json")
+
+    outcomes = run_enrich(
+        dependencies(), tasks_for(fixture_books, ["harry-potter-philosophers-stone", "dune"])
+    )
+
+    assert [r.path for r in upstream.requests] == ["/search.json", "/api/books"]
+    assert outcomes["9780747532699"].status == "found"  # it has an edition record
+    assert outcomes["9780441172719"].status == "not_found"  # the fixture has no edition for it
+
+
+def test_a_404_from_the_books_api_is_a_final_not_found(
+    processor_env: Env,
+    upstream: UpstreamServer,
+    fixture_books: dict[str, FixtureBook],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ENRICHMENT_SOURCES", "openlibrary")
+    upstream.inject(Fault.not_found(), api=Api.OPENLIBRARY, path="/api/books")
 
     outcome = run_enrich(dependencies(), tasks_for(fixture_books, ["human-diversity"]))[
         "9781538744017"
     ]
 
     assert outcome.status == "not_found"
-    assert upstream.request_count(path="/isbn/") == 1
+    assert outcome.reason() == "not found in openlibrary"
 
 
 def test_an_exhausted_google_quota_stops_google_requests_for_the_rest_of_the_batch(

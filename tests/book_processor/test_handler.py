@@ -68,7 +68,10 @@ def test_settings_come_from_the_environment_with_the_real_apis_as_defaults() -> 
     assert settings.openlibrary_base_url == "https://openlibrary.org"
     assert settings.google_books_base_url == "https://www.googleapis.com"
     assert settings.max_receive_count == 5
-    assert settings.upstream_max_rps == 1.5
+    # Open Library's rate for the whole deployment: 1/s for an anonymous client, 3/s for one
+    # that names a contact in its User-Agent.
+    assert settings.upstream_max_rps == 1.0
+    assert Settings.from_environment({**base, "CONTACT": "ops@example.org"}).upstream_max_rps == 3
     assert settings.enrichment_enabled
     secret = Settings.from_environment({**base, "GOOGLE_BOOKS_API_KEY": "k-secret"})
     assert secret.google_books_api_key == "k-secret" and "k-secret" not in repr(secret)

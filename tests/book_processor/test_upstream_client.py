@@ -1,5 +1,6 @@
 """How the processor talks to an upstream host: retries, Retry-After, timeouts, quotas,
-unreachable hosts, the rate cap and the User-Agent, against the loopback server."""
+unreachable hosts, persistent failures, the pace's answers and the User-Agent, against the
+loopback server (test_pacing.py has the pace itself)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from services.book_processor.upstream import (
     Deadline,
     InvocationState,
     NotFound,
-    RateLimiter,
+    Paced,
+    Pacer,
     RetryPolicy,
     SourceUnavailable,
     Timeouts,
+    Unpaced,
     UpstreamClient,
     new_session,
     parse_retry_after,
@@ -48,14 +51,14 @@ def client(
     *,
     max_attempts: int = 4,
     read_timeout: float = 2.0,
-    rps: float = 0,
+    pacer: Pacer | None = None,
     params: dict[str, str] | None = None,
 ) -> UpstreamClient:
     return UpstreamClient(
         "openlibrary",
         base_url,
         new_session(user_agent("1.0.0", "ops@example.org")),
-        limiter=RateLimiter(rps),
+        pacer=pacer or Unpaced(),
         policy=RetryPolicy(max_attempts=max_attempts, backoff_base_seconds=0.2),
         timeouts=Timeouts(connect_seconds=1.0, read_seconds=read_timeout),
         default_params=params,
@@ -245,42 +248,49 @@ def test_the_google_api_key_is_sent_when_configured(server: UpstreamServer) -> N
     assert server.requests[0].param("key") == "k-123"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
+def test_a_second_request_that_spends_all_its_attempts_turns_the_source_off(
+    server: UpstreamServer,
+) -> None:
+    server.inject(Fault.server_error(503), path=SEARCH)
+    openlibrary = client(server.openlibrary_base_url, RecordingSleep(), max_attempts=2)
+    state = fresh_state()
 
-    def __call__(self) -> float:
-        return self.now
+    for _ in range(2):
+        with pytest.raises(SourceUnavailable, match="HTTP 503 after 2 attempts"):
+            openlibrary.get_json(SEARCH, DUNE_QUERY, state)
+    with pytest.raises(SourceUnavailable, match="2 requests in a row; source off"):
+        openlibrary.get_json(SEARCH, DUNE_QUERY, state)
 
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-
-
-def test_the_rate_cap_spaces_request_starts_evenly() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(4.0, clock=clock, sleep=clock.sleep)
-    deadline = Deadline(30)
-
-    for _ in range(5):
-        limiter.wait_for_slot("openlibrary", deadline)
-
-    # Five requests at 4/s: the first at once, then one every 0.25 s.
-    assert clock.slept == pytest.approx([0.25, 0.5, 0.75, 1.0])
+    assert server.request_count(path=SEARCH) == 4  # the third request did not go out
+    assert fresh_state().down_reason("openlibrary") is None  # the next invocation tries again
 
 
-def test_a_rate_cap_wait_longer_than_the_remaining_time_gives_up() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(0.5, clock=clock, sleep=clock.sleep)
-    limiter.wait_for_slot("openlibrary", Deadline(30))
+class AnsweringPacer:
+    """A pace that answers from a script: no slot for `refusals` requests, then at once."""
 
-    with pytest.raises(SourceUnavailable, match="rate limit wait"):
-        limiter.wait_for_slot("openlibrary", Deadline(1.0))
+    def __init__(self, wait_seconds: float) -> None:
+        self.wait_seconds = wait_seconds
+        self.asked = 0
+
+    def wait_for_slot(self, source: str, deadline: Deadline) -> None:
+        self.asked += 1
+        raise Paced(source, "openlibrary.org", self.wait_seconds)
 
 
-def test_no_rate_cap_means_no_wait() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(0, clock=clock, sleep=clock.sleep)
-    for _ in range(10):
-        limiter.wait_for_slot("openlibrary", Deadline(30))
-    assert clock.slept == []
+def test_once_the_pace_has_no_slot_the_invocation_stops_asking_that_host(
+    server: UpstreamServer,
+) -> None:
+    pacer = AnsweringPacer(wait_seconds=40.0)
+    openlibrary = client(server.openlibrary_base_url, RecordingSleep(), pacer=pacer)
+    state = fresh_state()
+
+    with pytest.raises(Paced) as first:
+        openlibrary.get_json(SEARCH, DUNE_QUERY, state)
+    with pytest.raises(Paced) as second:
+        openlibrary.get_json(SEARCH, DUNE_QUERY, state)
+
+    assert pacer.asked == 1 and server.request_count() == 0
+    assert first.value.wait_seconds == 40.0
+    assert 39.0 < second.value.wait_seconds <= 40.0  # counted from now
+    assert "paced: the next free slot for openlibrary.org is in" in str(second.value)
+    assert state.down_reason("openlibrary") is None  # paced is not down

@@ -158,6 +158,36 @@ def test_batches_hold_at_most_ten_messages(aws: Any) -> None:
     assert sum(len(event["Records"]) for event in handler.events) == 25
 
 
+def test_with_a_batching_window_a_batch_gathers_up_to_its_size_over_several_receives(
+    aws: Any,
+) -> None:
+    sqs = aws[0].client("sqs")
+    queue_url = _queue(sqs, "work")
+    for number in range(30):
+        sqs.send_message(QueueUrl=queue_url, MessageBody=f"book {number}")
+    handler = RecordingHandler()
+    mapping = _mapping(
+        sqs, queue_url, handler, batch_size=25, batching_window_seconds=1, wait_seconds=0
+    )
+
+    first = mapping.poll_once()
+    started = time.monotonic()
+    second = mapping.poll_once()  # the last five: the batch waits out its window for more
+    waited = time.monotonic() - started
+
+    assert (first, second) == (25, 5)
+    assert waited >= 0.9
+    assert mapping.stats.deleted == 30  # ten per DeleteMessageBatch, as SQS allows
+
+
+def test_a_batch_of_more_than_ten_needs_a_batching_window_as_lambda_requires(aws: Any) -> None:
+    sqs = aws[0].client("sqs")
+    queue_url = _queue(sqs, "work")
+
+    with pytest.raises(ValueError, match="batching window"):
+        _mapping(sqs, queue_url, RecordingHandler(), batch_size=11)
+
+
 def test_a_message_that_keeps_failing_moves_to_the_dlq_after_max_receives(aws: Any) -> None:
     sqs = aws[0].client("sqs")
     queue_url = _queue(sqs, "work", visibility=0, dlq_after=3)

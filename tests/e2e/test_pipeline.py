@@ -118,15 +118,18 @@ def test_faults_and_poison_messages_end_partial_with_every_book_accounted_for(
     catalogue = catalogue_for(library.books)
     upstream.clear_books()
     upstream.add_books(catalogue.fixtures)
-    # Open Library's search never answers; Google Books stumbles, then answers.
-    upstream.inject(Fault.server_error(503), api=Api.OPENLIBRARY, path="/search.json")
+    # Open Library never answers; Google Books stumbles, then answers.
+    upstream.inject(Fault.server_error(503), api=Api.OPENLIBRARY)
     upstream.inject(Fault.too_many_requests("1"), api=Api.GOOGLE_BOOKS, times=3)
     upstream.inject(Fault.drop_connection(), api=Api.GOOGLE_BOOKS, times=2)
     options = _options(
         upstream,
         concurrency=4,
-        visibility_timeout_seconds=2,
-        deadline_seconds=16,
+        # The poison message's five receives, 3 s apart, end before the deadline: the
+        # processor's 2 s, and a batching window of 1 s.
+        visibility_timeout_seconds=3,
+        processor_batching_window_seconds=1,
+        deadline_seconds=20,
         environment={"UPSTREAM_MAX_ATTEMPTS": "2"},
     )
 
@@ -234,7 +237,7 @@ def test_unreachable_sources_fail_fast_and_books_end_failed_without_the_probe(
             openlibrary_base_url=nowhere,
             google_books_base_url=nowhere,
             check_network=False,
-            visibility_timeout_seconds=3,  # the processor keeps 1 s of it in reserve
+            visibility_timeout_seconds=5,  # the processor's 3 s (after the batching window)
             max_receive_count=2,
             schedule_seconds=1.0,
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -9,9 +10,11 @@ import socket
 
 import pytest
 
+from contracts import layout
 from contracts.messages import JobStatus
 from local_runtime import netcheck
 from local_runtime.cli import ProgressPrinter
+from local_runtime.clocks import PACED_START_INTERVAL_FACTOR
 from local_runtime.emulator import scoped_environ
 from local_runtime.pipeline import (
     DEFAULT_FILE_NAME,
@@ -23,7 +26,9 @@ from local_runtime.pipeline import (
     resolve_clocks,
     safe_file_name,
 )
+from local_runtime.service_environment import function_environment
 from local_runtime.viewer import render_viewer
+from services.book_processor.pacing import ARRIVAL_JITTER_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -79,11 +84,13 @@ def test_loopback_urls_are_recognised(url: str, loopback: bool) -> None:
     assert is_loopback_url(url) is loopback
 
 
-def test_local_upstreams_get_short_clocks_and_no_rate_cap() -> None:
+def test_local_upstreams_get_short_clocks_and_no_pace() -> None:
     clocks = resolve_clocks(RunOptions(), remote_upstream=False, expected_books=564)
 
-    assert clocks.visibility_timeout_seconds == 5
     assert clocks.processor_timeout_seconds == 5
+    # No message of a batch comes back while its invocation may run: timeout + window.
+    window = layout.PROCESSOR_MAPPING.batching_window_seconds
+    assert clocks.visibility_timeout_seconds == 5 + window
     assert clocks.deadline_seconds == 60
     assert clocks.upstream_max_rps == "0"
     assert clocks.run_timeout_seconds > clocks.deadline_seconds
@@ -98,20 +105,56 @@ def test_a_library_too_large_for_the_local_minute_gets_a_longer_deadline() -> No
     assert clocks.run_timeout_seconds > clocks.deadline_seconds
 
 
-def test_the_real_apis_get_a_deadline_that_grows_with_the_library_and_a_shared_rate() -> None:
+def test_the_real_apis_are_paced_at_three_per_second_per_host_for_the_whole_run() -> None:
     small = resolve_clocks(RunOptions(concurrency=4), remote_upstream=True, expected_books=10)
-    large = resolve_clocks(RunOptions(concurrency=4), remote_upstream=True, expected_books=1000)
+    large = resolve_clocks(RunOptions(concurrency=16), remote_upstream=True, expected_books=5000)
 
-    assert large.deadline_seconds > small.deadline_seconds >= 120
-    assert small.visibility_timeout_seconds == 60
-    assert float(small.upstream_max_rps or "nan") * 4 == pytest.approx(3.0, rel=0.01)
+    assert small.upstream_max_rps == large.upstream_max_rps == "3"  # whatever the concurrency
+    assert small.processor_timeout_seconds == layout.BOOK_PROCESSOR.timeout_seconds
+    # Room for one request per book to each host at the pace (one start every 1.25/3 s).
+    assert small.deadline_seconds == 120 + int(10 * 1.25 / 3) == 124
+    assert large.deadline_seconds == 120 + int(5000 * 1.25 / 3) == 2203
+
+
+def test_the_paced_deadline_counts_the_processors_interval_between_starts() -> None:
+    assert PACED_START_INTERVAL_FACTOR == 1 + ARRIVAL_JITTER_SECONDS
+
+
+def test_a_local_upstream_given_a_rate_gets_the_clocks_of_the_real_apis() -> None:
+    paced = resolve_clocks(RunOptions(upstream_rps=3), remote_upstream=False, expected_books=564)
+    real = resolve_clocks(RunOptions(), remote_upstream=True, expected_books=564)
+    unpaced = resolve_clocks(RunOptions(upstream_rps=0), remote_upstream=True, expected_books=9)
+
+    assert paced == real
+    assert (unpaced.upstream_max_rps, unpaced.processor_timeout_seconds) == ("0", 5)
+
+
+def test_the_rate_comes_from_upstream_max_rps_when_no_option_sets_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UPSTREAM_MAX_RPS", "1.5")
+    options = RunOptions(
+        openlibrary_base_url="http://127.0.0.1:9", google_books_base_url="http://127.0.0.1:9"
+    )
+
+    from_env = function_environment(
+        dataclasses.replace(options, check_network=False), expected_books=100
+    )
+    from_option = function_environment(
+        dataclasses.replace(options, check_network=False, upstream_rps=2), expected_books=100
+    )
+
+    assert from_env.variables["UPSTREAM_MAX_RPS"] == "1.5"
+    assert from_env.clocks.processor_timeout_seconds == layout.BOOK_PROCESSOR.timeout_seconds
+    assert from_option.variables["UPSTREAM_MAX_RPS"] == "2"
 
 
 def test_explicit_clocks_win_and_the_processor_timeout_cannot_exceed_the_visibility() -> None:
-    options = RunOptions(deadline_seconds=7, visibility_timeout_seconds=2)
+    options = RunOptions(deadline_seconds=7, visibility_timeout_seconds=4)
     clocks = resolve_clocks(options, remote_upstream=True, expected_books=1000)
 
-    assert (clocks.deadline_seconds, clocks.visibility_timeout_seconds) == (7, 2)
+    assert (clocks.deadline_seconds, clocks.visibility_timeout_seconds) == (7, 4)
+    assert clocks.processor_timeout_seconds == 4 - layout.PROCESSOR_MAPPING.batching_window_seconds
     with pytest.raises(ValueError, match="visibility"):
         resolve_clocks(
             RunOptions(visibility_timeout_seconds=2, processor_timeout_seconds=3),

@@ -110,7 +110,7 @@ def test_the_processor_is_told_its_tables_completion_queue_and_receive_limit(
     variables = _function(synthesized, "book_processor")["Environment"]["Variables"]
 
     # Unset tuning variables (CONTACT, ENRICHMENT_SOURCES, ...) leave the service defaults;
-    # without a contact Open Library allows 1 request/s, shared by 5 processors.
+    # without a contact Open Library allows 1 request/s, for the deployment as a whole.
     assert variables == {
         "POWERTOOLS_SERVICE_NAME": "book_processor",
         "POWERTOOLS_METRICS_NAMESPACE": "GoodreadsStats",
@@ -120,7 +120,7 @@ def test_the_processor_is_told_its_tables_completion_queue_and_receive_limit(
         "COMPLETION_QUEUE_URL": {"Ref": synthesized.logical_id(stack.queues.completions)},
         "MAX_RECEIVE_COUNT": "5",
         "JOB_RETENTION_DAYS": "30",  # its result items expire with the job
-        "UPSTREAM_MAX_RPS": "0.2",
+        "UPSTREAM_MAX_RPS": "1",
     }
 
 

@@ -75,11 +75,15 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
             "dynamodb:GetItem",
             "dynamodb:PutItem",
             "dynamodb:BatchWriteItem",
+            "dynamodb:UpdateItem",  # the deployment's pace per upstream host
         ],
         "cache-table",
     )
     | _each(CONSUME, "task-queue")
-    | {("sqs:SendMessage", "completion-queue")},
+    | {
+        ("sqs:SendMessage", "completion-queue"),
+        ("sqs:SendMessage", "task-queue"),  # a book waiting for its host's slot, sent again
+    },
     "aggregator": _logs("aggregator-logs")
     | {
         ("s3:GetObject", "bucket/jobs/*"),

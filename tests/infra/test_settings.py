@@ -153,13 +153,14 @@ def test_an_empty_enrichment_sources_value_is_kept_because_it_switches_enrichmen
 @pytest.mark.parametrize(
     ("contact", "concurrency", "expected_rps"),
     [
-        # Open Library: 3 requests/s for a client with a contact, 1 without; shared.
-        ("ops@example.org", "5", 0.6),
-        ("ops@example.org", "2", 1.5),
-        (None, "5", 0.2),
+        # Open Library: 3 requests/s for a client with a contact, 1 without, for the whole
+        # deployment: the processors share one pace, however many run at once.
+        ("ops@example.org", "5", 3.0),
+        ("ops@example.org", "50", 3.0),
+        (None, "5", 1.0),
     ],
 )
-def test_without_upstream_max_rps_the_processors_share_open_librarys_limit(
+def test_without_upstream_max_rps_the_deployment_keeps_to_open_librarys_limit(
     placeholder_dist: Path, contact: str | None, concurrency: str, expected_rps: float
 ) -> None:
     context = {"processorMaxConcurrency": concurrency, "distDir": str(placeholder_dist)}
@@ -168,7 +169,7 @@ def test_without_upstream_max_rps_the_processors_share_open_librarys_limit(
 
     settings = _settings(context)
 
-    assert settings.upstream_max_rps_per_processor == pytest.approx(expected_rps)
+    assert settings.upstream_max_rps_for_deployment == pytest.approx(expected_rps)
 
 
 @pytest.mark.parametrize(

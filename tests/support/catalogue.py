@@ -2,7 +2,10 @@
 
 Most books are known to Open Library (search index, edition and work) and to Google Books, in
 the documented shapes; about one book in `unknown_every` is known to neither, so it must end
-`not_found`. A known book must end `enriched` with the catalogue's genre.
+`not_found`. A known book must end `enriched` with the catalogue's genre. Optionally, as a real
+catalogue: one ISBN book in `search_miss_every` has an edition and a work but is missing from
+the search index (which lags the records), and one book in `bare_every` has no Open Library
+subjects (its genre comes from Google Books' category).
 
 The upstream emulator matches title searches by substring, as the real APIs roughly do, so a
 book is only left unknown when its title is not part of another book's title (otherwise a
@@ -32,7 +35,9 @@ class Catalogue:
     unknown: set[str]  # book_ids no source knows
 
 
-def catalogue_for(books: list[Book], *, unknown_every: int = 5) -> Catalogue:
+def catalogue_for(
+    books: list[Book], *, unknown_every: int = 5, search_miss_every: int = 0, bare_every: int = 0
+) -> Catalogue:
     fixtures: list[FixtureBook] = []
     known: dict[str, str] = {}
     unknown: set[str] = set()
@@ -44,13 +49,26 @@ def catalogue_for(books: list[Book], *, unknown_every: int = 5) -> Catalogue:
             unknown.add(book.book_id)
             continue
         subject, category, genre = _SHELVES[index % len(_SHELVES)]
-        fixtures.append(_fixture(book, index, subject, category))
+        fixture = _fixture(book, index, subject, category)
+        if search_miss_every and index % search_miss_every == 0 and fixture.edition:
+            fixture = dataclasses.replace(fixture, search_doc=None)
+        if bare_every and index % bare_every == 0:
+            fixture = _without_subjects(fixture)
+        fixtures.append(fixture)
         known[book.book_id] = genre
     return Catalogue(fixtures=fixtures, known=known, unknown=unknown)
 
 
 def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text.casefold()).split())
+
+
+def _without_subjects(fixture: FixtureBook) -> FixtureBook:
+    search_doc = dict(fixture.search_doc) if fixture.search_doc else None
+    if search_doc is not None:
+        search_doc.pop("subject", None)
+    work = {k: v for k, v in (fixture.work or {}).items() if k != "subjects"} or None
+    return dataclasses.replace(fixture, search_doc=search_doc, work=work)
 
 
 def _fixture(book: Book, index: int, subject: str, category: str) -> FixtureBook:

@@ -80,7 +80,7 @@ class ExportRow:
 @dataclasses.dataclass(frozen=True)
 class SyntheticExport:
     rows: list[ExportRow]
-    variant: str
+    variant: HeaderVariant
     data: bytes
 
     @property

@@ -59,7 +59,12 @@ def put_job_record(
 
 
 def new_queued_job(
-    session: boto3.Session, env: ServiceEnvironment, total: int, *, at: dt.datetime = QUEUED_AT
+    session: boto3.Session,
+    env: ServiceEnvironment,
+    total: int,
+    *,
+    at: dt.datetime = QUEUED_AT,
+    deadline_in: dt.timedelta = dt.timedelta(minutes=15),
 ) -> str:
     """A QUEUED job item expecting `total` books, as the orchestrator leaves it."""
     job_id = str(uuid.uuid4())
@@ -74,7 +79,7 @@ def new_queued_job(
             updated_at=at,
             total=total,
             queued_at=at,
-            deadline=at + dt.timedelta(minutes=15),
+            deadline=at + deadline_in,
         ),
     )
     return job_id

@@ -11,8 +11,11 @@ Each API listens on its own port (two hosts, as in production). Endpoints, in th
 shapes (https://openlibrary.org/developers/api, https://developers.google.com/books/docs/v1):
 
   Open Library   GET /search.json?q=isbn:(A OR B …)|q=isbn:A|isbn=A|title=…&author=…|q=words
+                     |q=(title:"…" AND author:"…") OR …
                      &fields=…&limit=…   (without `fields=` only a few fields come back, as
                      since January 2025)
+                 GET /api/books?bibkeys=ISBN:A,ISBN:B,…&format=json&jscmd=data (the Books API:
+                     tests/support/openlibrary_bulk.py)
                  GET /isbn/{isbn}.json -> 302 to /books/OL…M.json
                  GET /books/OL…M.json, /works/OL…W.json
   Google Books   GET /books/v1/volumes?q=isbn:…|intitle:"…" inauthor:"…"&maxResults=…
@@ -20,14 +23,21 @@ shapes (https://openlibrary.org/developers/api, https://developers.google.com/bo
 Faults (`Fault.*`) apply to requests whose path starts with the given prefix, for a number of
 times or for ever: latency, 429 with Retry-After, 5xx, a hang past the client's timeout,
 malformed JSON, 404, quota exhausted (403 dailyLimitExceeded / rateLimitExceeded), a dropped
-connection; or a fault source asked for each request no rule matched (`set_fault_source`). Every
-request is logged (`requests`, `request_count`, `peak_in_flight`); `reset()`
-clears faults, latency and the log so one server can serve a whole session.
+connection; or a fault source asked for each request no rule matched (`set_fault_source`).
+Every request is logged (`requests`, `request_count`, `request_counts` per endpoint,
+`refused_count`, `peak_in_flight`); `reset()` clears faults, limits, latency and the log so one
+server can serve a whole session.
+
+Published limits, off unless asked for (tests/support/upstream_limits.py): `limit_rate(3,
+api=Api.OPENLIBRARY)` refuses a request with 429 and Retry-After when the host accepted 3 in
+the second before it; `set_daily_quota(1000)` answers Google Books requests with 403
+`rateLimitExceeded` once 1,000 were served.
 `unreachable_base_url()` gives a loopback URL that refuses connections (an offline machine).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import enum
@@ -44,6 +54,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support import openlibrary_bulk
+from tests.support.upstream_limits import (
+    QUOTA_SPENT,
+    RATE_LIMITED,
+    DailyQuota,
+    Refusal,
+    SlidingWindowLimit,
+    endpoint_of,
+    retry_after_header,
+)
 
 FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
 
@@ -181,7 +202,9 @@ class RecordedRequest:
     query: dict[str, list[str]]
     headers: dict[str, str]
     status: int  # 0 when no response was sent (hang, dropped connection)
-    at: float
+    at: float  # time.monotonic() when the response was sent (after the latency)
+    refused: str | None = None  # RATE_LIMITED or QUOTA_SPENT: the host's limits answered
+    arrived: float | None = None  # time.monotonic() when it arrived (what the limits count)
 
     def param(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -220,6 +243,8 @@ class UpstreamServer:
         self._faults: list[_FaultRule] = []
         self._fault_source: FaultSource | None = None
         self._latency: dict[Api | None, float] = {None: latency}
+        self._rate_limits: dict[Api, SlidingWindowLimit] = {}
+        self._quotas: dict[Api, DailyQuota] = {}
         self._log: list[RecordedRequest] = []
         self._in_flight = 0
         self._peak_in_flight = 0
@@ -309,11 +334,31 @@ class UpstreamServer:
         with self._lock:
             self._faults.clear()
 
+    def limit_rate(self, requests_per_second: int, *, api: Api) -> None:
+        """Refuse (429, Retry-After) a request to `api` that arrives when it accepted
+        `requests_per_second` requests in the second before."""
+        with self._lock:
+            self._rate_limits[api] = SlidingWindowLimit(requests_per_second)
+
+    def set_daily_quota(
+        self, requests: int, *, api: Api = Api.GOOGLE_BOOKS, reason: str = "rateLimitExceeded"
+    ) -> None:
+        """Serve `requests` more requests to `api`, then refuse every one (403, `reason`)."""
+        with self._lock:
+            self._quotas[api] = DailyQuota(requests, reason)
+
+    def clear_limits(self) -> None:
+        with self._lock:
+            self._rate_limits.clear()
+            self._quotas.clear()
+
     def reset(self) -> None:
-        """Faults, latency and the request log cleared; the books stay."""
+        """Faults, limits, latency and the request log cleared; the books stay."""
         with self._lock:
             self._faults.clear()
             self._fault_source = None
+            self._rate_limits.clear()
+            self._quotas.clear()
             self._latency = {None: 0.0}
             self._log.clear()
             self._peak_in_flight = self._in_flight
@@ -328,6 +373,22 @@ class UpstreamServer:
     def request_count(self, *, api: Api | None = None, path: str = "/") -> int:
         return sum(
             1 for r in self.requests if (api is None or r.api == api) and r.path.startswith(path)
+        )
+
+    def request_counts(self, *, api: Api | None = None) -> collections.Counter[str]:
+        """Requests per endpoint (`endpoint_of`), refused ones included."""
+        return collections.Counter(
+            endpoint_of(r.path) for r in self.requests if api is None or r.api == api
+        )
+
+    def refused_count(self, *, api: Api | None = None, kind: str | None = None) -> int:
+        """Requests the limits refused (`kind`: RATE_LIMITED, QUOTA_SPENT, or either)."""
+        return sum(
+            1
+            for r in self.requests
+            if r.refused is not None
+            and (api is None or r.api == api)
+            and (kind is None or r.refused == kind)
         )
 
     def reset_log(self) -> None:
@@ -370,6 +431,17 @@ class UpstreamServer:
         with self._lock:
             self._fault_source = source
 
+    def _admit(self, api: Api) -> Refusal | None:
+        """The host's limits, when the request arrives: None when it may be served."""
+        with self._lock:
+            window = self._rate_limits.get(api)
+            quota = self._quotas.get(api)
+        if window is not None and (wait := window.admit()) is not None:
+            return Refusal(RATE_LIMITED, 429, retry_after=retry_after_header(wait))
+        if quota is not None and not quota.take():
+            return Refusal(QUOTA_SPENT, 403, reason=quota.reason)
+        return None
+
     def _latency_for(self, api: Api) -> float:
         with self._lock:
             return self._latency.get(api, self._latency.get(None, 0.0))
@@ -393,6 +465,10 @@ class UpstreamServer:
         books = self._snapshot()
         if path == "/search.json":
             return 200, {}, _search(books, query)
+        if path == "/api/books":
+            body = openlibrary_bulk.books_api(query, _editions(books))
+            as_json = (query.get("format") or [""])[0].lower() == "json"
+            return 200, {} if as_json else _JAVASCRIPT, body
         if match := re.fullmatch(r"/isbn/([0-9Xx-]{10,17})\.json", path):
             isbn = _isbn13(match.group(1))
             for book in books:
@@ -452,6 +528,27 @@ class UpstreamServer:
         return 200, {}, body
 
 
+_JAVASCRIPT = {"Content-Type": "application/javascript"}  # the Books API without format=json
+
+
+def _editions(
+    books: list[FixtureBook],
+) -> Callable[[str], tuple[dict[str, Any], dict[str, Any] | None, tuple[str, ...]] | None]:
+    """The Books API's lookup: the edition record with an ISBN, its work and authors."""
+
+    def lookup(isbn: str) -> tuple[dict[str, Any], dict[str, Any] | None, tuple[str, ...]] | None:
+        wanted = _isbn13(isbn)
+        for book in books:
+            edition = book.edition
+            if edition and wanted in {
+                _isbn13(i) for i in (*edition.get("isbn_13", ()), *edition.get("isbn_10", ()))
+            }:
+                return edition, book.work, book.authors
+        return None
+
+    return lookup
+
+
 def _phrase(q: str, operator: str) -> str:
     match = re.search(rf'{operator}:(?:"([^"]*)"|(\S+))', q)
     return _norm((match.group(1) or match.group(2)) if match else "")
@@ -482,8 +579,11 @@ def _search(books: list[FixtureBook], query: dict[str, list[str]]) -> dict[str, 
         isbns = {_isbn13(match.group(1))}
     elif "isbn" in query:
         isbns = {_isbn13(query["isbn"][0])}
+    groups = [] if isbns else openlibrary_bulk.title_author_groups(q)
     if isbns:
         hits = [d for d in docs if isbns & {_isbn13(i) for i in d.get("isbn", [])}]
+    elif groups:
+        hits = [d for d in docs if any(_matches_group(d, t, a) for t, a in groups)]
     else:
         title = _norm((query.get("title") or [""])[0])
         author = _norm((query.get("author") or [""])[0])
@@ -519,6 +619,15 @@ def _search(books: list[FixtureBook], query: dict[str, list[str]]) -> dict[str, 
     }
 
 
+def _matches_group(doc: dict[str, Any], title: str, author: str) -> bool:
+    """A fielded `title:"…" AND author:"…"` clause: phrases, word for word."""
+    doc_title = f" {_norm(doc.get('title', ''))} "
+    if not _norm(title) or f" {_norm(title)} " not in doc_title:
+        return False
+    names = [f" {_norm(name)} " for name in doc.get("author_name", [])]
+    return not _norm(author) or any(f" {_norm(author)} " in name for name in names)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -544,11 +653,17 @@ def _handler_class(upstream: UpstreamServer, api: Api) -> type[BaseHTTPRequestHa
 
         def _get(self) -> None:
             parts = urlsplit(self.path)
+            self._refused: str | None = None  # one handler serves a connection's requests
+            self._arrived = time.monotonic()
             self._path = parts.path
             self._query = parse_qs(parts.query, keep_blank_values=True)
+            refusal = upstream._admit(api)  # the host's limits see the request as it arrives
             latency = upstream._latency_for(api)
             if latency:
                 upstream._wait(latency)
+            if refusal is not None:
+                self._refuse(refusal)
+                return
             fault = upstream._take_fault(api, parts.path)
             if fault is not None:
                 self._fault(fault)
@@ -557,7 +672,23 @@ def _handler_class(upstream: UpstreamServer, api: Api) -> type[BaseHTTPRequestHa
                 status, headers, body = upstream.openlibrary(parts.path, self._query)
             else:
                 status, headers, body = upstream.google_books(parts.path, self._query)
-            self._send(status, headers, b"" if body is None else json.dumps(body).encode())
+            if body is None:
+                payload = b""
+            elif isinstance(body, bytes):
+                payload = body
+            else:
+                payload = json.dumps(body).encode()
+            self._send(status, headers, payload)
+
+        def _refuse(self, refusal: Refusal) -> None:
+            self._refused = refusal.kind
+            if refusal.kind == QUOTA_SPENT:
+                message = "Quota exceeded for quota metric 'Queries' and limit 'Queries per day'."
+                body = _google_error(refusal.status, message, refusal.reason or "rateLimitExceeded")
+                self._send(refusal.status, {}, json.dumps(body).encode())
+                return
+            headers = {"Retry-After": refusal.retry_after} if refusal.retry_after else {}
+            self._send(refusal.status, headers, json.dumps({"error": "Too Many Requests"}).encode())
 
         def _log(self, status: int) -> None:
             # Logged before the client can see the response, so counts are exact afterwards.
@@ -570,6 +701,8 @@ def _handler_class(upstream: UpstreamServer, api: Api) -> type[BaseHTTPRequestHa
                     headers=dict(self.headers.items()),
                     status=status,
                     at=time.monotonic(),
+                    refused=self._refused,
+                    arrived=self._arrived,
                 )
             )
 
@@ -600,10 +733,11 @@ def _handler_class(upstream: UpstreamServer, api: Api) -> type[BaseHTTPRequestHa
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
             self._log(status)
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", headers.get("Content-Type", "application/json"))
             self.send_header("Content-Length", str(len(body)))
             for name, value in headers.items():
-                self.send_header(name, value)
+                if name != "Content-Type":
+                    self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
