@@ -63,6 +63,10 @@ def _run(tmp_path: Path, export: SyntheticExport, plan: ScriptedPlan, **options:
         "schedule_seconds": 0.5,
         "visibility_timeout_seconds": 2,
         "aggregation_lease_seconds": 3,
+        # Batches of ten, taken at once: the scripts count invocations, and their crashes and
+        # duplicates are meant for several batches of a job.
+        "processor_batch_size": 10,
+        "processor_batching_window_seconds": 0,
         "faults": plan,
     }
     settings.update(options)
