@@ -67,6 +67,15 @@ def main() -> None:
             "the CPU as timeouts)"
         ),
     )
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="the processor mapping's (as deployed: 100)"
+    )
+    parser.add_argument(
+        "--batching-window",
+        type=float,
+        default=None,
+        help="the processor mapping's batching window in seconds (as deployed: 2)",
+    )
     args = parser.parse_args()
 
     export = synthetic_export(args.books, seed=564)
@@ -84,6 +93,8 @@ def main() -> None:
         concurrency=args.concurrency,
         aws=args.aws,
         visibility_timeout_seconds=args.visibility_timeout,
+        processor_batch_size=args.batch_size,
+        processor_batching_window_seconds=args.batching_window,
         openlibrary_base_url=openlibrary_url,
         google_books_base_url=google_books_url,
         monitor_interval_seconds=0.1,
@@ -105,7 +116,9 @@ def main() -> None:
     dashboard = outcome.dashboard
     print(
         f"e2e: {books} books, upstream latency {args.latency * 1000:.0f} ms, "
-        f"concurrency {args.concurrency}, aws {args.aws}"
+        f"concurrency {args.concurrency}, aws {args.aws}, processor batch "
+        f"{args.batch_size or 'as deployed'} window "
+        f"{'as deployed' if args.batching_window is None else f'{args.batching_window:g} s'}"
     )
     print(f"  status                     {outcome.status} {outcome.error or ''}")
     if dashboard is not None:
