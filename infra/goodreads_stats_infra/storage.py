@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -35,6 +35,24 @@ class DataBucketProps:
     incomplete_upload_retention_days: int = 1
 
 
+def private_bucket(
+    scope: Construct, id: str, *, removal_policy: RemovalPolicy, **options: Any
+) -> s3.Bucket:
+    """A bucket of this project: never public, TLS only, encrypted, ACLs off; emptied on
+    destroy when its removal policy destroys it. `options` are the bucket's own settings."""
+    return s3.Bucket(
+        scope,
+        id,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removal_policy=removal_policy,
+        auto_delete_objects=removal_policy == RemovalPolicy.DESTROY,
+        **options,
+    )
+
+
 class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CDK installed
     """One bucket, never public, TLS only; everything of a job expires with the job.
 
@@ -43,16 +61,11 @@ class DataBucket(Construct):  # type: ignore[misc]  # Any to mypy without the CD
 
     def __init__(self, scope: Construct, id: str, props: DataBucketProps) -> None:
         super().__init__(scope, id)
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self,
             "Bucket",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=False,  # every key is written once; expiry must really delete
             removal_policy=props.removal_policy,
-            auto_delete_objects=props.removal_policy == RemovalPolicy.DESTROY,
+            versioned=False,  # every key is written once; expiry must really delete
             # CORS rules are set by the web front end (web_frontend.py): they name its origin.
             lifecycle_rules=[
                 s3.LifecycleRule(

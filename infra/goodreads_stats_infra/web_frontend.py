@@ -30,6 +30,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
 from contracts import site
+from infra.goodreads_stats_infra.storage import private_bucket
 
 # The app calls the HTTP API on this origin under /api/ (contracts/site.py), so no CORS is
 # needed; a CloudFront Function removes the prefix, so that the API sees its own routes.
@@ -95,16 +96,7 @@ class WebFrontend(Construct):  # type: ignore[misc]  # Any to mypy without the C
         stack = Stack.of(self)
 
         # The built app only: rebuilt from the repository at every deploy, so never retained.
-        self.site_bucket = s3.Bucket(
-            self,
-            "Site",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=RemovalPolicy.DESTROY,
-            auto_delete_objects=True,
-        )
+        self.site_bucket = private_bucket(self, "Site", removal_policy=RemovalPolicy.DESTROY)
 
         # The presigned form POST and the presigned GET of a large dashboard go to the data
         # bucket's regional endpoint, as the API signs them.
